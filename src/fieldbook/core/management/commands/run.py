@@ -1,0 +1,68 @@
+"""`fieldbook run` (what `make run` calls): migrate, load demo data when empty, then serve the
+web app with the background worker and the local ledger sandboxes beside it."""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandParser
+
+from fieldbook.core.demo import DEMO_PASSWORD, DEMO_USER
+
+
+class Command(BaseCommand):
+    help = "Run Fieldbook on the embedded defaults: web app, worker and local sandboxes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8765)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        call_command("migrate", verbosity=0)
+        call_command("demo_data", if_empty=True, jobs=60, contracts=12, verbosity=0)
+        fieldbook = [sys.executable, "-m", "fieldbook"]
+        children: list[subprocess.Popen[bytes]] = []
+        sandbox_url = ""
+        if _has_module("fieldbook.sandbox.cli"):
+            state = settings.VAR_DIR / "sandbox.json"
+            children.append(
+                subprocess.Popen([*fieldbook, "sandbox", "--port", str(opts["sandbox_port"]), "--state", str(state)])
+            )
+            sandbox_url = f"http://127.0.0.1:{opts['sandbox_port']}/"
+        if "worker" in get_commands():
+            children.append(subprocess.Popen([*fieldbook, "worker"]))
+        web = subprocess.Popen([*fieldbook, "runserver", f"127.0.0.1:{opts['port']}", "--noreload", "--insecure"])
+        children.append(web)
+        time.sleep(1.5)
+        self.stdout.write(self.style.SUCCESS(f"\nFieldbook is running at http://127.0.0.1:{opts['port']}/"))
+        self.stdout.write(f"  demo login: {DEMO_USER} / {DEMO_PASSWORD}")
+        if sandbox_url:
+            self.stdout.write(f"  ledger sandboxes (their books, read-only): {sandbox_url}")
+        self.stdout.write("  Ctrl-C stops everything.\n")
+        try:
+            web.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DetailView, ListView, UpdateView
+
+from fieldbook.core.tenancy import OrgScopedMixin, current_organisation
+from fieldbook.customers.forms import CustomerForm, CustomerMergeForm
+from fieldbook.customers.merge import merge_customers
+from fieldbook.customers.models import Customer
+
+
+def search_customers(qs: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    for term in query.split():
+        qs = qs.filter(
+            Q(name__icontains=term) | Q(account_ref__icontains=term) | Q(email__icontains=term)
+            | Q(postcode__icontains=term)
+        )  # fmt: skip
+    return qs
+
+
+class CustomerListView(OrgScopedMixin, ListView[Customer]):
+    model = Customer
+    paginate_by = 50
+    template_name = "customers/customer_list.html"
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        qs = super().get_queryset().only(
+            "id", "account_ref", "name", "email", "phone", "postcode", "active", "integrate", "merged_into_id"
+        )
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            qs = search_customers(qs, query)
+        if self.request.GET.get("show") != "all":
+            qs = qs.filter(active=True)
+        return qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["q"] = self.request.GET.get("q", "")
+        context["show"] = self.request.GET.get("show", "")
+        return context
+
+
+class CustomerDetailView(OrgScopedMixin, DetailView[Customer]):
+    model = Customer
+    template_name = "customers/customer_detail.html"
+
+
+class CustomerCreateView(OrgScopedMixin, CreateView[Customer, CustomerForm]):
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def get_success_url(self) -> str:
+        return _saved(self.request, self.object)
+
+
+class CustomerUpdateView(OrgScopedMixin, UpdateView[Customer, CustomerForm]):
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def get_success_url(self) -> str:
+        return _saved(self.request, self.object)
+
+
+def _saved(request: HttpRequest, customer: Customer | None) -> str:
+    assert customer is not None
+    messages.success(request, f"Customer {customer} saved.")
+    return reverse("customers:detail", args=[customer.pk])
+
+
+@require_POST
+def customer_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk, organisation=current_organisation(request))
+    customer.active = not customer.active
+    customer.save(update_fields=["active"])
+    state = "reactivated" if customer.active else "deactivated"
+    messages.success(request, f"Customer {customer} {state}.")
+    return redirect("customers:detail", pk=customer.pk)
+
+
+BULK_ACTIONS = {
+    "deactivate": {"active": False},
+    "activate": {"active": True},
+    "integrate_on": {"integrate": True},
+    "integrate_off": {"integrate": False},
+}
+
+
+@require_POST
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    org = current_organisation(request)
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    if action not in BULK_ACTIONS or not ids:
+        messages.error(request, "Choose an action and at least one customer.")
+        return redirect("customers:list")
+    with transaction.atomic():
+        count = Customer.objects.filter(organisation=org, pk__in=ids).update_tracked(**BULK_ACTIONS[action])
+    messages.success(request, f"{count} customer(s) updated.")
+    return redirect("customers:list")
+
+
+def customer_merge(request: HttpRequest) -> HttpResponse:
+    org = current_organisation(request)
+    form = CustomerMergeForm(request.POST or None, organisation=org, initial=_merge_initial(request, org))
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        duplicates = list(form.cleaned_data["duplicates"])
+        moved = merge_customers(target, duplicates)
+        names = ", ".join(str(d) for d in duplicates)
+        messages.success(request, f"Merged {names} into {target}; {moved} record(s) moved.")
+        return HttpResponseRedirect(reverse("customers:detail", args=[target.pk]))
+    return render(request, "customers/customer_merge.html", {"form": form})
+
+
+def _merge_initial(request: HttpRequest, org: Any) -> dict[str, Any]:
+    ids = [int(i) for i in request.GET.getlist("selected") if i.isdigit()]
+    return {"duplicates": Customer.objects.filter(organisation=org, pk__in=ids)} if ids else {}
