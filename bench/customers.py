@@ -17,7 +17,7 @@ import time
 os.environ.setdefault("FIELDBOOK_VAR", tempfile.mkdtemp(prefix="fieldbook-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbook.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

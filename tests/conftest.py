@@ -11,10 +11,17 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 PURE_DIRS = ("sandbox", "connectors", "sync")
 _skipped_browser: list[str] = []
+_postgres_only_ran: list[str] = []
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     tests_root = Path(__file__).parent
+    if not ON_POSTGRES:
+        # Deselected, not skipped: they belong to the PostgreSQL pass, which asserts they ran.
+        kept = [i for i in items if "postgres_only" not in i.keywords]
+        config.hook.pytest_deselected(items=[i for i in items if "postgres_only" in i.keywords])
+        items[:] = kept
     for item in items:
         rel = Path(str(item.fspath)).resolve().relative_to(tests_root.resolve())
         if rel.parts and rel.parts[0] in PURE_DIRS:
@@ -26,7 +33,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="BROWSER TESTS DID NOT RUN: /usr/bin/chromium is missing"))
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "postgres_only" in report.keywords:
+        _postgres_only_ran.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("FIELDBOOK_EXPECT_POSTGRES") and exitstatus == 0 and not _postgres_only_ran:
+        print("\nPostgreSQL pass: no postgres_only test ran and passed; failing the pass.")
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_only_ran:
+        terminalreporter.write_line(f"PostgreSQL-only tests that ran and passed: {len(_postgres_only_ran)}")
     if _skipped_browser:
         terminalreporter.section("BROWSER TESTS DID NOT RUN", sep="!", red=True, bold=True)
         terminalreporter.write_line(

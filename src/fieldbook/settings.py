@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fieldbook.core",
     "fieldbook.customers",
+    "fieldbook.catalogue",
+    "fieldbook.jobs",
+    "fieldbook.contracts",
+    "fieldbook.integration",
 ]
 
 MIDDLEWARE = [

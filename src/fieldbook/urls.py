@@ -19,5 +19,9 @@ urlpatterns = [
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("fieldbook.customers.urls")),
+    path("catalogue/", include("fieldbook.catalogue.urls")),
+    path("jobs/", include("fieldbook.jobs.urls")),
+    path("contracts/", include("fieldbook.contracts.urls")),
+    path("integration/", include("fieldbook.integration.urls")),
     path("admin/", admin.site.urls),
 ]
