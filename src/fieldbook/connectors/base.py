@@ -246,6 +246,15 @@ class Connector(ABC):
     def predict_totals(self, invoice: InvoiceRecord) -> Totals | None:
         """The totals this ledger will compute, or None when the ledger computes tax itself."""
 
+    # connect (the web-app authorization-code flow)
+    def authorization_url(self, state: str | None = None) -> tuple[str, str]:
+        """The consent URL and the state to keep in the user's session."""
+        raise NotImplementedError(f"{self.label} cannot connect through OAuth")
+
+    def connect(self, callback_url: str, state: str) -> CompanyInfo:
+        """Finish Connect from the callback URL: tokens saved, the company read."""
+        raise NotImplementedError(f"{self.label} cannot connect through OAuth")
+
 
 # --- registry ---------------------------------------------------------------------------------
 

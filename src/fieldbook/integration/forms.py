@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from fieldbook.integration.models import Connection, Environment
+
+
+class ConnectionSettingsForm(forms.ModelForm[Connection]):
+    """App credentials and environment. The secret is write-only: left blank, the stored one stays."""
+
+    client_secret = forms.CharField(
+        label="Client secret", required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again. Leave blank to keep the saved secret.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Connection
+        fields = ["environment", "local_url", "client_id"]
+        help_texts = {
+            "local_url": "Only for a local sandbox, e.g. http://127.0.0.1:8765",
+            "client_id": "From your app's keys in the ledger's developer portal.",
+        }
+
+    def __init__(self, *args: Any, ledger: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ledger != "quickbooks":
+            choices = [c for c in Environment.choices if c[0] != Environment.INTUIT_SANDBOX]
+            self.fields["environment"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("environment") == Environment.LOCAL and not cleaned.get("local_url"):
+            self.add_error("local_url", "Enter the local sandbox's address, e.g. http://127.0.0.1:8765")
+        if not cleaned.get("client_secret") and not (self.instance.pk and self.instance.client_secret):
+            self.add_error("client_secret", "Enter the client secret of your app.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Connection:
+        connection = super().save(commit=False)
+        if self.cleaned_data.get("client_secret"):
+            connection.client_secret = self.cleaned_data["client_secret"]
+        if commit:
+            connection.save()
+        return connection
+
+
+class MappingForm(forms.Form):
+    """Our tax codes to the ledger's, and defaults for invoice lines. Choices come from the
+    ledger's live lists, so a mapping cannot name something the ledger does not have."""
+
+    def __init__(
+        self,
+        *args: Any,
+        our_tax_codes: list[tuple[str, str]],
+        ledger_tax_codes: list[tuple[str, str]],
+        ledger_items: list[tuple[str, str]],
+        ledger_terms: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", "— choose —")]
+        for code, label in our_tax_codes:
+            self.fields[f"tax_{code}"] = forms.ChoiceField(
+                label=f"Our tax code {label}", choices=blank + ledger_tax_codes, required=True
+            )
+        self.fields["default_item"] = forms.ChoiceField(
+            label="Default item for invoice lines", choices=blank + ledger_items, required=False
+        )
+        self.fields["payment_terms"] = forms.ChoiceField(
+            label="Payment terms", choices=blank + ledger_terms, required=False
+        )
+
+    def mapping(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "tax_codes": {k[4:]: v for k, v in data.items() if k.startswith("tax_") and v},
+            "default_item": data.get("default_item", ""),
+            "payment_terms": data.get("payment_terms", ""),
+        }

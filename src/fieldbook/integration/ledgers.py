@@ -1,0 +1,90 @@
+"""From a Connection row to a working connector: settings, tokens, the one httpx client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from fieldbook.connectors import base
+from fieldbook.core.clock import Clock, WallClock
+from fieldbook.integration.models import Connection, Environment
+from fieldbook.integration.tokens import ConnectionTokenStore
+
+# Production and vendor-sandbox API roots (reference sheets §1); a local sandbox keeps the real
+# paths under one prefix per ledger.
+API_ROOTS: dict[tuple[str, str], str] = {
+    ("quickbooks", Environment.PRODUCTION): "https://quickbooks.api.intuit.com",
+    ("quickbooks", Environment.INTUIT_SANDBOX): "https://sandbox-quickbooks.api.intuit.com",
+}
+AUTH_ROOTS = {"quickbooks": "https://appcenter.intuit.com"}
+
+
+def _import_connectors() -> None:
+    # Registering happens on import; the registry stays free of Django.
+    import fieldbook.connectors.quickbooks  # noqa: F401
+
+
+def redirect_uri(connection: Connection, host_url: str) -> str:
+    """The callback to paste into the ledger's developer portal, built from the request's host."""
+    return host_url.rstrip("/") + reverse("integration:callback", args=[connection.ledger])
+
+
+def connection_settings(connection: Connection, host_url: str = "") -> base.ConnectionSettings:
+    if connection.environment == Environment.LOCAL:
+        root = (connection.local_url or django_settings.FIELDBOOK_SANDBOX_URL).rstrip("/")
+        api = auth = f"{root}/{connection.ledger}"
+    else:
+        api = API_ROOTS.get((connection.ledger, connection.environment), "")
+        auth = AUTH_ROOTS.get(connection.ledger, api)
+    mapping = connection.mapping or {}
+    return base.ConnectionSettings(
+        connection_id=str(connection.pk),
+        org_slug=connection.organisation.slug,
+        ledger=connection.ledger,
+        base_url=api,
+        auth_url=auth,
+        client_id=connection.client_id,
+        client_secret=connection.client_secret,
+        redirect_uri=redirect_uri(connection, host_url or "http://127.0.0.1:8000"),
+        company_id=connection.company_id,
+        home_currency=connection.organisation.home_currency,
+        mapping=base.Mapping(
+            tax_codes=dict(mapping.get("tax_codes", {})),
+            default_item=mapping.get("default_item", ""),
+            income_account=mapping.get("income_account", ""),
+            payment_terms=mapping.get("payment_terms", ""),
+            invoice_status=mapping.get("invoice_status", ""),
+        ),
+        options=dict(connection.options or {}),
+    )
+
+
+# Tests swap these for an in-process sandbox transport and a virtual clock.
+transport_factory: Callable[[], httpx.BaseTransport | None] = lambda: None  # noqa: E731
+clock_factory: Callable[[], Clock] = WallClock
+
+
+def http_client() -> httpx.Client:
+    from fieldbook.core.http import make_client
+
+    return make_client(transport=transport_factory())
+
+
+def connector_for(
+    connection: Connection,
+    host_url: str = "",
+    client: httpx.Client | None = None,
+    on_attempt: Callable[[base.Attempt], None] | None = None,
+) -> base.Connector:
+    _import_connectors()
+    cls = base.get_connector_class(connection.ledger)
+    return cls(
+        connection_settings(connection, host_url),
+        ConnectionTokenStore(connection.pk),
+        client or http_client(),
+        clock_factory(),
+        on_attempt,
+    )

@@ -1,0 +1,181 @@
+"""The integration's rows: a Connection per organisation and ledger (settings, encrypted
+credentials and tokens, the run lease), the links between our records and the ledger's, and
+each SyncRun with its steps, its journal of rendered requests and every attempt.
+
+The engine (fieldbook.sync) never sees these: store.py maps them to its plain dataclasses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from fieldbook.core.crypto import EncryptedTextField
+from fieldbook.core.models import Organisation
+
+
+class Ledger(models.TextChoices):
+    QUICKBOOKS = "quickbooks", "QuickBooks Online"
+    XERO = "xero", "Xero"
+    SAGE = "sage", "Sage Accounting"
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    INTUIT_SANDBOX = "intuit_sandbox", "Intuit's sandbox (QuickBooks only)"
+    LOCAL = "local", "Local sandbox"
+
+
+class Connection(models.Model):
+    class Status(models.TextChoices):
+        NOT_CONNECTED = "not_connected", "Not connected"
+        CONNECTED = "connected", "Connected"
+        RECONNECT = "reconnect_required", "Reconnect required"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="connections")
+    ledger = models.CharField(max_length=20, choices=Ledger.choices)
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
+    local_url = models.URLField("Local sandbox URL", blank=True)
+    client_id = models.CharField(max_length=200, blank=True)
+    client_secret = EncryptedTextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
+    status_reason = models.TextField(blank=True)
+    company_id = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    company_country = models.CharField(max_length=2, blank=True)
+    home_currency = models.CharField(max_length=3, blank=True)
+    custom_numbers = models.BooleanField(default=True)
+    ledger_computes_tax = models.BooleanField(default=False)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    # Tokens: encrypted at rest, never rendered. Refresh is serialised by `token_lock_until`
+    # (compare-and-set), separate from the run lease so Compare can refresh during a run.
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    token_lock_until = models.DateTimeField(null=True, blank=True)
+    # One run per connection: taken by compare-and-set on `run_lease` (works on SQLite and PostgreSQL).
+    run_lease = models.CharField(max_length=40, blank=True)
+    # Mapping chosen in Settings: {"tax_codes": {our code: ledger id}, "default_item": ..., ...}
+    mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "ledger"], name="one_connection_per_ledger")]
+
+    def __str__(self) -> str:
+        return f"{self.get_ledger_display()} for {self.organisation}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class ExternalLink(models.Model):
+    """Our record (by its number: account reference, J1042, S0311) ↔ the ledger's id, with both
+    sides' synced values at the last sync. Keyed by number, so a merged customer's links stay as
+    history with the duplicate while later invoices follow the target's own link."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=20)
+    local_number = models.CharField(max_length=40)
+    ledger_id = models.CharField(max_length=100)
+    ledger_version = models.CharField(max_length=40, blank=True, null=True)
+    ledger_number = models.CharField(max_length=100, blank=True)
+    local_values = models.JSONField(default=dict)
+    ledger_values = models.JSONField(default=dict)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "kind", "local_number"], name="link_once_per_record"),
+            models.UniqueConstraint(fields=["connection", "kind", "ledger_id"], name="link_once_per_ledger_record"),
+        ]
+
+
+class Watermark(models.Model):
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="watermarks")
+    kind = models.CharField(max_length=20)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "kind"], name="one_watermark_per_kind")]
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SyncRun(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=new_run_id)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sync_runs")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
+    transfer = models.CharField(max_length=20)
+    state = models.CharField(max_length=20, default="pending")
+    reason = models.TextField(blank=True)
+    counts = models.JSONField(default=dict)
+    total_steps = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(null=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+
+    @property
+    def done_steps(self) -> int:
+        return sum(int(v) for v in (self.counts or {}).values())
+
+
+class SyncStep(models.Model):
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="steps")
+    seq = models.PositiveIntegerField()
+    step_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    local_number = models.CharField(max_length=40)
+    operation = models.CharField(max_length=20)
+    mode = models.CharField(max_length=20)
+    planned = models.JSONField()
+    status = models.CharField(max_length=20, blank=True)  # the outcome; blank = not finished
+    outcome = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "step_id"], name="step_once_per_run")]
+
+
+class JournalRequest(models.Model):
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="journal")
+    seq = models.PositiveIntegerField()
+    key = models.CharField(max_length=64)
+    state = models.CharField(max_length=20)
+    request = models.JSONField()  # the exact rendered request (body bytes base64): resent as is
+    journalled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="journal_key_once_per_run")]
+
+
+class SyncAttempt(models.Model):
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="attempts")
+    key = models.CharField(max_length=64)
+    status = models.IntegerField(null=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    excerpt = models.TextField(blank=True)
+    error_class = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+def attempt_fields(attempt: Any) -> dict[str, Any]:
+    return {
+        "key": attempt.key, "status": attempt.status, "duration_ms": attempt.duration_ms,
+        "excerpt": attempt.excerpt[:2000], "error_class": attempt.error_class, "at": attempt.at,
+    }  # fmt: skip
