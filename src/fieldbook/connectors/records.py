@@ -186,6 +186,7 @@ class ReferenceData:
     items: tuple[Item, ...] = ()
     accounts: tuple[Account, ...] = ()
     terms: tuple[Term, ...] = ()
+    payments: tuple[Payment, ...] = ()  # added for QBO reference_data (payments against invoices)
 
 
 @dataclass(frozen=True)

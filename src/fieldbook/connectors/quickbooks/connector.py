@@ -1,0 +1,166 @@
+"""The QuickBooks Online connector, registered as "quickbooks".
+
+Reads go through reads.py, batch rendering and result parsing through writes.py; this class holds
+the connection's state (tokens, limiter, the company's rules, the remembered batch size).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import httpx
+
+from fieldbook.connectors.base import (
+    Attempt,
+    ConnectionSettings,
+    Connector,
+    Found,
+    RecordKind,
+    Request,
+    SendOutcome,
+    Step,
+    TokenStore,
+    register,
+)
+from fieldbook.connectors.errors import Permanent
+from fieldbook.connectors.limiter import QBO_LIMITS, Backoff, Limiter, limits_from_options
+from fieldbook.connectors.oauth import OAuthSession
+from fieldbook.connectors.quickbooks import reads, writes
+from fieldbook.connectors.quickbooks.api import QboApi, endpoints_for
+from fieldbook.connectors.quickbooks.mapping import InvoiceContext, predict_totals
+from fieldbook.connectors.records import (
+    CompanyInfo,
+    CustomerRecord,
+    InvoiceRecord,
+    ReadResult,
+    ReferenceData,
+    Totals,
+)
+from fieldbook.core.clock import Clock
+
+# §9: limits are per realm, so every connector object for one connection shares one limiter
+# (a worker may build several during a run).
+_LIMITERS: dict[tuple[str, str], tuple[Clock, Limiter]] = {}
+_LIMITERS_LOCK = threading.Lock()
+DEFAULT_BATCH_SIZE = 30  # §6: sources say 10, 30 or 50; 30 is the limits page's number
+
+
+def shared_limiter(settings: ConnectionSettings, clock: Clock) -> Limiter:
+    key = (settings.connection_id, settings.company_id)
+    with _LIMITERS_LOCK:
+        entry = _LIMITERS.get(key)
+        if entry is None or entry[0] is not clock:
+            entry = (clock, Limiter(limits_from_options(QBO_LIMITS, settings.options), clock))
+            _LIMITERS[key] = entry
+        return entry[1]
+
+
+@register
+class QuickBooksConnector(Connector):
+    name = "quickbooks"
+    label = "QuickBooks Online"
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        tokens: TokenStore,
+        client: httpx.Client,
+        clock: Clock,
+        on_attempt: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        super().__init__(settings, tokens, client, clock, on_attempt)
+        self.session = OAuthSession(settings, endpoints_for(settings), tokens, client, clock)
+        self.limiter = shared_limiter(settings, clock)
+        self.api = QboApi(settings, self.session, client, clock, self.limiter,
+                          Backoff.from_options(settings.options), self._report)
+        self.batch_size = int(settings.options.get("batch_size", DEFAULT_BATCH_SIZE))
+        self._company: CompanyInfo | None = None
+
+    def _report(self, attempt: Attempt) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(attempt)
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def company_info(self) -> CompanyInfo:
+        if self._company is None:
+            self._company = reads.company_info(self.api)
+        return self._company
+
+    def reference_data(self) -> ReferenceData:
+        return reads.reference_data(self.api)
+
+    def customers(self, since: datetime | None = None) -> ReadResult[CustomerRecord]:
+        return reads.customers(self.api, since, self._full_scan(since))
+
+    def invoices(self, since: datetime | None = None) -> ReadResult[InvoiceRecord]:
+        return reads.invoices(self.api, since, self._full_scan(since), self._tax_names())
+
+    def read(self, kind: RecordKind, ledger_id: str) -> CustomerRecord | InvoiceRecord:
+        return reads.read_one(self.api, kind, ledger_id, self._tax_names())
+
+    def _full_scan(self, since: datetime | None) -> bool:
+        # §7: CDC only looks back 30 days; an hour's margin for clock skew with the server.
+        return since is None or since < self.clock.now() - timedelta(days=30) + timedelta(hours=1)
+
+    def _tax_names(self) -> dict[str, str]:
+        return {ledger: ours for ours, ledger in self.settings.mapping.tax_codes.items()}
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def context(self) -> InvoiceContext:
+        company = self.company_info()
+        mapping = self.settings.mapping
+        items = self.settings.options.get("items") or {}
+        return InvoiceContext(
+            custom_numbers=company.custom_numbers,
+            us_tax=company.country == "US",
+            tax_codes=dict(mapping.tax_codes),
+            items=dict(items) if isinstance(items, dict) else {},
+            default_item=mapping.default_item,
+            terms=mapping.payment_terms,
+        )
+
+    def prepare(self, steps: Sequence[Step]) -> list[Request]:
+        return writes.prepare(self.settings, self.context(), steps, self.batch_size)
+
+    def send(self, request: Request) -> SendOutcome:
+        outcome, smaller = writes.send(self.api, request)
+        if smaller is not None and smaller < self.batch_size:
+            self.batch_size = smaller  # remembered for every later prepare (1040, §6)
+        return outcome
+
+    def lookup(self, step: Step) -> Found | None:
+        company = self.company_info()
+        return reads.lookup(self.api, self.settings, step, company.custom_numbers, self._tax_names())
+
+    def predict_totals(self, invoice: InvoiceRecord) -> Totals | None:
+        if self.company_info().country == "US":
+            return None  # §4: automated sales tax overrides what we send; the ledger computes it
+        return predict_totals(invoice)
+
+    # --- tokens ----------------------------------------------------------------------------------
+
+    def authorization_url(self, state: str | None = None) -> tuple[str, str]:
+        return self.session.authorization_url(state)
+
+    def connect(self, callback_url: str, state: str) -> CompanyInfo:
+        """Finish Connect: exchange the code (QBO adds realmId to the callback), read the company."""
+        tokens = self.session.exchange_code(callback_url, state)
+        if not self.settings.company_id:
+            self.settings = replace(self.settings, company_id=tokens.company_id)
+            self.api.settings = self.settings
+        self._company = None
+        company = self.company_info()
+        if self.settings.home_currency and company.home_currency != self.settings.home_currency:
+            # DESIGN "Money, tax and time": Connect refuses a home-currency mismatch.
+            raise Permanent(
+                f"This QuickBooks company keeps its books in {company.home_currency}, "
+                f"not {self.settings.home_currency}.",
+                code="currency_mismatch", field="HomeCurrency",
+                fix="Connect the QuickBooks company that uses your organisation's currency.",
+            )
+        return company

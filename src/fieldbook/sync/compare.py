@@ -1,0 +1,342 @@
+"""Compare: what a transfer would do to each record, before anything happens.
+
+Each record is paired with its counterpart (a stored link first, then strong keys: our marker,
+the reference/number, an email unique on both sides; a name-only match is a candidate the user
+confirms), then classified. Changes are judged per side against the values stored at the last
+sync, so "who changed what" never depends on the two systems rendering a field the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from fieldbook.connectors.base import RecordKind, marker
+from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState, Totals
+from fieldbook.sync.keys import compared_key
+from fieldbook.sync.normalise import email_key, field_label, field_values, name_key
+from fieldbook.sync.store import Link, Record, Transfer
+
+CENT = Decimal("0.01")
+
+
+class Action(StrEnum):
+    ADD = "add"
+    UPDATE = "update"
+    LINK = "link"
+    CONFLICT = "conflict"
+    UNCHANGED = "unchanged"
+    LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
+
+
+class Side(StrEnum):
+    OURS = "ours"
+    THEIRS = "theirs"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    ours: str
+    theirs: str
+    changed_by: frozenset[Side] = frozenset()  # empty: a difference, not a change since a sync
+    conflict: bool = False  # both sides changed it, to different values
+
+
+@dataclass(frozen=True)
+class TotalsCheck:
+    """Our totals beside the ledger's prediction for the same invoice."""
+
+    ours: Totals
+    theirs: Totals | None  # None: the ledger computes tax itself
+
+    @property
+    def difference(self) -> Decimal:
+        return Decimal(0) if self.theirs is None else self.theirs.total - self.ours.total
+
+    @property
+    def differs(self) -> bool:
+        if self.theirs is None:
+            return False
+        pairs = ((self.ours.net, self.theirs.net), (self.ours.tax, self.theirs.tax))
+        return abs(self.difference) >= CENT or any(abs(a - b) >= CENT for a, b in pairs)
+
+    @property
+    def note(self) -> str:
+        if self.theirs is None:
+            return "The ledger computes tax: its totals may differ from ours."
+        if self.differs:
+            return (
+                f"The ledger will compute a total of {self.theirs.total} (tax {self.theirs.tax}); "
+                f"ours is {self.ours.total} (tax {self.ours.tax})."
+            )
+        return ""
+
+
+@dataclass(frozen=True)
+class Compared:
+    key: str  # how the selection names it: our number, or "ledger:<id>"
+    kind: RecordKind
+    action: Action
+    reason: str  # why it matched and why it is classified so, as a sentence
+    local: Record | None = None
+    ledger: Record | None = None
+    link: Link | None = None
+    changes: tuple[FieldChange, ...] = ()
+    needs_confirmation: bool = False  # a name-only Link candidate
+    candidates: tuple[Record, ...] = ()  # several name matches (a Conflict)
+    state: LedgerState | None = None
+    totals: TotalsCheck | None = None
+
+    def changed(self, side: Side) -> tuple[str, ...]:
+        return tuple(c.field for c in self.changes if side in c.changed_by)
+
+
+@dataclass
+class _Pair:
+    local: Record | None = None
+    ledger: Record | None = None
+    link: Link | None = None
+    reason: str = ""
+    candidates: list[Record] = field(default_factory=list)
+
+
+_STATE_WORDS = {
+    LedgerState.INACTIVE: "inactive",
+    LedgerState.ARCHIVED: "archived",
+    LedgerState.MERGED: "merged into another record",
+    LedgerState.DELETED: "deleted",
+    LedgerState.VOIDED: "voided",
+    LedgerState.PAID: "paid",
+    LedgerState.PART_PAID: "part paid",
+}
+
+
+def _pairs(org_slug: str, local: Sequence[Record], ledger: Sequence[Record], links: Sequence[Link]) -> list[_Pair]:
+    """Pair records by link, then strong keys. Unpaired records come back alone."""
+    local_by_number = {r.number: r for r in local}
+    ledger_by_id = {r.ledger_id: r for r in ledger if r.ledger_id}
+    pairs: list[_Pair] = []
+    used_local: set[str] = set()
+    used_ledger: set[str] = set()
+    for link in links:
+        mine = local_by_number.get(link.local_number)
+        theirs = ledger_by_id.get(link.ledger_id)
+        # A link whose two records are both gone has nothing to show.
+        if mine is not None or theirs is not None:
+            reason = f"Linked at an earlier sync to ledger record {link.ledger_id}."
+            pairs.append(_Pair(mine, theirs, link, reason))
+        used_local.add(link.local_number)
+        used_ledger.add(link.ledger_id)
+
+    free_local = [r for r in local if r.number not in used_local]
+    free_ledger = [r for r in ledger if r.ledger_id not in used_ledger]
+    emails_local = Counter(email_key(r.email) for r in local if isinstance(r, CustomerRecord) and r.email)
+    emails_ledger = Counter(email_key(r.email) for r in ledger if isinstance(r, CustomerRecord) and r.email)
+
+    def key_marker(r: Record) -> str:
+        return marker(org_slug, r.number) if r.number else ""
+
+    def key_email(r: Record) -> str:
+        if not isinstance(r, CustomerRecord) or not r.email:
+            return ""
+        k = email_key(r.email)
+        return k if emails_local[k] == 1 and emails_ledger[k] == 1 else ""
+
+    noun = "customer" if any(isinstance(r, CustomerRecord) for r in (*local, *ledger)) else "invoice"
+    strong: list[tuple[Callable[[Record], str], Callable[[Record], str], str]] = [
+        (key_marker, lambda r: r.marker, "The ledger record carries our marker {value}."),
+        (lambda r: r.number, lambda r: r.number, f"The ledger {noun} has our reference {{value}}."),
+        (key_email, key_email, "Both have the email {value}, and no other customer on either side does."),
+    ]
+    for our_key, their_key, sentence in strong:
+        index: dict[str, Record] = {}
+        for r in free_ledger:
+            value = their_key(r)
+            if value and r.ledger_id not in used_ledger:
+                index.setdefault(value, r)
+        for mine in free_local:
+            value = our_key(mine)
+            theirs = index.get(value) if value else None
+            if mine.number in used_local or theirs is None or theirs.ledger_id in used_ledger:
+                continue
+            pairs.append(_Pair(mine, theirs, None, sentence.format(value=value)))
+            used_local.add(mine.number)
+            used_ledger.add(theirs.ledger_id or "")
+
+    for mine in free_local:
+        if mine.number not in used_local:
+            pairs.append(_Pair(local=mine))
+    for theirs in free_ledger:
+        if theirs.ledger_id not in used_ledger:
+            pairs.append(_Pair(ledger=theirs))
+    return pairs
+
+
+def _name_candidates(pairs: list[_Pair], up: bool) -> None:
+    """Name-only matches between unpaired customers: candidates, never links."""
+    lonely_other: dict[str, list[Record]] = defaultdict(list)
+    for p in pairs:
+        other = p.ledger if up and p.local is None else p.local if not up and p.ledger is None else None
+        if isinstance(other, CustomerRecord) and p.link is None and name_key(other.name):
+            lonely_other[name_key(other.name)].append(other)
+    for p in pairs:
+        mine = p.local if up else p.ledger
+        unpaired = p.link is None and (p.ledger is None if up else p.local is None)
+        if isinstance(mine, CustomerRecord) and unpaired and name_key(mine.name):
+            p.candidates = lonely_other.get(name_key(mine.name), [])
+
+
+def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
+    assert p.link is not None and p.local is not None
+    ours = field_values(p.local)
+    theirs = field_values(p.ledger) if p.ledger is not None else dict(p.link.ledger_values)
+    same_version = p.ledger is None or (bool(p.ledger.version) and p.ledger.version == p.link.ledger_version)
+    changes = []
+    for name, value in ours.items():
+        by = set()
+        if value != p.link.local_values.get(name):
+            by.add(Side.OURS)
+        if not same_version and theirs.get(name, "") != p.link.ledger_values.get(name):
+            by.add(Side.THEIRS)
+        if by:
+            conflict = len(by) == 2 and value != theirs.get(name, "")
+            changes.append(FieldChange(name, value, theirs.get(name, ""), frozenset(by), conflict))
+    return tuple(changes)
+
+
+def _differences(mine: Record | None, theirs: Record | None) -> tuple[FieldChange, ...]:
+    ours = field_values(mine) if mine is not None else {}
+    other = field_values(theirs) if theirs is not None else {}
+    names = list(ours) or list(other)
+    return tuple(
+        FieldChange(n, ours.get(n, ""), other.get(n, "")) for n in names if ours.get(n, "") != other.get(n, "")
+    )
+
+
+def _fields(changes: Sequence[FieldChange]) -> str:
+    return ", ".join(field_label(c.field) for c in changes)
+
+
+def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
+    key = compared_key(
+        p.local.number if p.local else (p.link.local_number if p.link else None),
+        p.ledger.ledger_id if p.ledger else None,
+    )
+    base = Compared(key, kind, Action.UNCHANGED, "", local=p.local, ledger=p.ledger, link=p.link)
+    here, there = ("Fieldbook", "the ledger") if up else ("the ledger", "Fieldbook")
+    if p.link is not None:
+        if p.ledger is None and complete:
+            return replace(
+                base,
+                action=Action.LEDGER_STATE,
+                state=LedgerState.DELETED,
+                reason=f"{p.reason} It is no longer in the ledger: it will not be re-created.",
+            )
+        if p.local is None:
+            return replace(
+                base,
+                action=Action.ADD,
+                changes=_differences(None, p.ledger),
+                reason=f"{p.reason} Our {kind.value} {p.link.local_number} no longer exists.",
+            )
+        if p.ledger is not None and p.ledger.state != LedgerState.ACTIVE:
+            return _ledger_state(base, p)
+        changes = _diff_against_last_sync(p)
+        conflicts = [c for c in changes if c.conflict]
+        if conflicts:
+            return replace(
+                base,
+                action=Action.CONFLICT,
+                changes=changes,
+                reason=f"{p.reason} Changed on both sides since then: {_fields(conflicts)}.",
+            )
+        if not changes:
+            return replace(base, action=Action.UNCHANGED, reason=f"{p.reason} No change since.")
+        sides = {s for c in changes for s in c.changed_by}
+        who = (
+            "on both sides (different fields, merged)"
+            if len(sides) == 2
+            else "in Fieldbook"
+            if Side.OURS in sides
+            else "in the ledger"
+        )
+        return replace(
+            base,
+            action=Action.UPDATE,
+            changes=changes,
+            reason=f"{p.reason} Changed {who} since then: {_fields(changes)}.",
+        )
+    if p.local is not None and p.ledger is not None:
+        if p.ledger.state != LedgerState.ACTIVE:
+            return _ledger_state(base, p)
+        return replace(base, action=Action.LINK, changes=_differences(p.local, p.ledger), reason=p.reason)
+    mine = p.local if up else p.ledger
+    assert mine is not None
+    if up is False and mine.state != LedgerState.ACTIVE:
+        return _ledger_state(base, p)
+    if len(p.candidates) == 1:
+        other = p.candidates[0]
+        ours, theirs = (mine, other) if up else (other, mine)
+        assert isinstance(mine, CustomerRecord) and isinstance(other, CustomerRecord)
+        return replace(
+            base,
+            local=ours,
+            ledger=theirs,
+            action=Action.LINK,
+            needs_confirmation=True,
+            changes=_differences(ours, theirs),
+            reason=f"Only the name matches ({mine.name!r} ~ {other.name!r}): confirm the link before it is made.",
+        )
+    if p.candidates:
+        return replace(
+            base,
+            action=Action.CONFLICT,
+            candidates=tuple(p.candidates),
+            reason=f"{len(p.candidates)} records in {there} have this name: choose the one to link.",
+        )
+    changes = _differences(p.local, None) if up else _differences(None, p.ledger)
+    return replace(base, action=Action.ADD, changes=changes, reason=f"Not in {there} yet; from {here}.")
+
+
+def _ledger_state(base: Compared, p: _Pair) -> Compared:
+    assert p.ledger is not None
+    words = _STATE_WORDS.get(p.ledger.state, p.ledger.state.value)
+    reason = f"{p.reason} It is {words} in the ledger: shown only, never edited or re-created.".strip()
+    return replace(base, action=Action.LEDGER_STATE, state=p.ledger.state, reason=reason)
+
+
+def compare(
+    transfer: Transfer,
+    org_slug: str,
+    local: Sequence[Record],
+    ledger: Sequence[Record],
+    links: Sequence[Link],
+    *,
+    predict_totals: Callable[[InvoiceRecord], Totals | None] | None = None,
+    complete: bool = True,
+) -> list[Compared]:
+    """Classify every record the transfer is about: our records going up, the ledger's coming
+    down. `complete` says `ledger` is a full read, so a linked record missing from it is gone
+    (an incremental read only holds what changed). `predict_totals` is the connector's."""
+    up = transfer != Transfer.CUSTOMERS_DOWN
+    kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
+    pairs = _pairs(org_slug, local, ledger, [link for link in links if link.kind == kind])
+    if kind == RecordKind.CUSTOMER:
+        _name_candidates(pairs, up)
+    # Up: our records (a ledger-only record is not ours to send). Down: the ledger's.
+    wanted = [p for p in pairs if (p.local if up else p.ledger) is not None]
+    result = [_classify(p, kind, up, complete) for p in wanted]
+    if predict_totals is not None:
+        result = [_with_totals(c, predict_totals) for c in result]
+    return sorted(result, key=lambda c: c.key)
+
+
+def _with_totals(c: Compared, predict: Callable[[InvoiceRecord], Totals | None]) -> Compared:
+    if not isinstance(c.local, InvoiceRecord):
+        return c
+    ours = Totals(c.local.net_total, c.local.tax_total, c.local.total)
+    return replace(c, totals=TotalsCheck(ours, predict(c.local)))

@@ -1,0 +1,187 @@
+"""Plan: the user's selection into ordered, deterministic steps; undecided records left out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fieldbook.connectors.base import Operation, RecordKind
+from fieldbook.connectors.records import CustomerRecord, LedgerState
+from fieldbook.sync.compare import Compared, Side, compare
+from fieldbook.sync.plan import Selection, plan
+from fieldbook.sync.store import Mode, Transfer
+from tests.sync.factories import ORG, customer, invoice, theirs
+from tests.sync.test_compare import ACME, ACME_LEDGER, linked
+
+pytestmark = pytest.mark.pure
+
+RUN = "run1"
+BETA = customer("C002", "Beta Ltd")
+GAMMA = customer("C003", "Gamma Ltd")
+
+
+def compared(transfer: Transfer, local: list, ledger: list, links: list | None = None) -> list[Compared]:
+    return compare(transfer, ORG, local, ledger, links or [])
+
+
+def select(*keys: str, **kw: object) -> Selection:
+    return Selection(frozenset(keys), **kw)  # type: ignore[arg-type]
+
+
+def test_an_add_becomes_a_create_step_with_a_deterministic_id() -> None:
+    cs = compared(Transfer.CUSTOMERS_UP, [ACME, BETA], [])
+    p = plan(RUN, Transfer.CUSTOMERS_UP, cs, select("C001"))
+    (s,) = p.steps
+    assert s.id == "run1:customer:C001"
+    assert (s.mode, s.step.operation, s.step.kind) == (Mode.LEDGER, Operation.CREATE, RecordKind.CUSTOMER)
+    assert s.step.record == ACME
+    assert p == plan(RUN, Transfer.CUSTOMERS_UP, cs, select("C001"))
+
+
+def test_a_strong_match_is_a_link_step_and_writes_nothing() -> None:
+    p = plan(RUN, Transfer.CUSTOMERS_UP, compared(Transfer.CUSTOMERS_UP, [ACME], [ACME_LEDGER]), select("C001"))
+    (s,) = p.steps
+    assert s.mode == Mode.LINK
+    assert s.ledger == ACME_LEDGER and s.step.record.ledger_id == "58"
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "linked_to", "blocked"),
+    [({}, None, "confirm the link first"), ({"C001": "58"}, "58", None), ({"C001": "59"}, None, "confirm")],
+)
+def test_a_name_candidate_needs_the_users_confirmation(
+    confirmed: dict, linked_to: str | None, blocked: str | None
+) -> None:
+    lookalike = replace(ACME_LEDGER, number="", marker="", email="", name="ACME Limited")
+    p = plan(
+        RUN,
+        Transfer.CUSTOMERS_UP,
+        compared(Transfer.CUSTOMERS_UP, [ACME], [lookalike]),
+        select("C001", confirmed=confirmed),
+    )
+    if blocked:
+        assert p.steps == () and blocked in p.blocked[0].reason
+    else:
+        (s,) = p.steps
+        assert s.mode == Mode.LINK and s.ledger is not None and s.ledger.ledger_id == linked_to
+
+
+def test_one_of_several_candidates_is_chosen_by_its_ledger_id() -> None:
+    a = replace(ACME_LEDGER, number="", marker="", email="", name="ACME Limited")
+    b = replace(a, ledger_id="77", name="acme ltd")
+    cs = compared(Transfer.CUSTOMERS_UP, [ACME], [a, b])
+    assert plan(RUN, Transfer.CUSTOMERS_UP, cs, select("C001")).blocked[0].reason.startswith("2 records")
+    (s,) = plan(RUN, Transfer.CUSTOMERS_UP, cs, select("C001", confirmed={"C001": "77"})).steps
+    assert s.mode == Mode.LINK and s.ledger == b
+
+
+def test_an_update_merges_what_the_ledger_changed_and_sends_ours() -> None:
+    link = linked(ACME, ACME_LEDGER)
+    ledger = replace(ACME_LEDGER, version="4", phone="999")
+    ours = replace(ACME, email="new@acme.example")
+    (s,) = plan(
+        RUN, Transfer.CUSTOMERS_UP, compared(Transfer.CUSTOMERS_UP, [ours], [ledger], [link]), select("C001")
+    ).steps
+    assert (s.mode, s.step.operation) == (Mode.LEDGER, Operation.UPDATE)
+    record = s.step.record
+    assert isinstance(record, CustomerRecord)
+    assert (record.email, record.phone, record.ledger_id, record.version) == ("new@acme.example", "999", "58", "4")
+    assert s.local_values["phone"] == ACME.phone  # ours as it is, so the merge is not read as our change
+
+
+@pytest.mark.parametrize(
+    ("choice", "email", "reason"),
+    [
+        (None, None, "choose ours or theirs for email"),
+        (Side.OURS, "ours@acme.example", None),
+        (Side.THEIRS, None, "Changed only in the ledger: nothing to send"),
+    ],
+)
+def test_a_conflict_waits_for_a_side_per_field(choice: Side | None, email: str | None, reason: str | None) -> None:
+    link = linked(ACME, ACME_LEDGER)
+    ledger = replace(ACME_LEDGER, version="1", email="theirs@acme.example")
+    cs = compared(Transfer.CUSTOMERS_UP, [replace(ACME, email="ours@acme.example")], [ledger], [link])
+    choices = {"C001": {"email": choice}} if choice else {}
+    p = plan(RUN, Transfer.CUSTOMERS_UP, cs, select("C001", choices=choices))
+    if reason:
+        assert p.steps == () and reason in p.blocked[0].reason
+    else:
+        (s,) = p.steps
+        assert isinstance(s.step.record, CustomerRecord) and s.step.record.email == email
+
+
+@pytest.mark.parametrize(
+    ("ledger", "links", "reason"),
+    [
+        ([ACME_LEDGER], [linked(ACME, ACME_LEDGER)], "Unchanged"),
+        ([replace(ACME_LEDGER, state=LedgerState.INACTIVE)], [linked(ACME, ACME_LEDGER)], "inactive in the ledger"),
+    ],
+)
+def test_nothing_is_planned_for_unchanged_or_ledger_state_records(ledger: list, links: list, reason: str) -> None:
+    p = plan(RUN, Transfer.CUSTOMERS_UP, compared(Transfer.CUSTOMERS_UP, [ACME], ledger, links), select("C001"))
+    assert p.steps == ()
+    assert reason in p.blocked[0].reason
+
+
+# --- invoices and their customers -------------------------------------------------------------
+
+
+def test_invoices_wait_for_the_customer_steps_they_need() -> None:
+    local_customers = [ACME, BETA, GAMMA, customer("C004", "Delta Ltd")]
+    ledger_customers = [ACME_LEDGER, replace(theirs(GAMMA, "60"), marker="", number="", name="GAMMA LIMITED")]
+    customer_view = compared(Transfer.CUSTOMERS_UP, local_customers, ledger_customers, [linked(ACME, ACME_LEDGER)])
+    invoices = [
+        invoice("J1", "C001"),  # customer linked: no dependency
+        invoice("J2", "C002"),  # new customer: created first
+        invoice("S1", "C002"),  # ... once, for both invoices
+        invoice("J3", "C003"),  # a name candidate, not confirmed
+        invoice("J4", "C999"),  # not a customer of ours
+    ]
+    cs = compared(Transfer.INVOICES_UP, invoices, [])
+    p = plan(RUN, Transfer.INVOICES_UP, cs, select("J1", "J2", "S1", "J3", "J4"), customers=customer_view)
+    ids = [s.id for s in p.steps]
+    assert ids == ["run1:customer:C002", "run1:invoice:J1", "run1:invoice:J2", "run1:invoice:S1"]
+    by_id = {s.id: s for s in p.steps}
+    assert by_id["run1:invoice:J1"].step.depends_on == ()
+    assert by_id["run1:invoice:J2"].step.depends_on == ("run1:customer:C002",)
+    assert by_id["run1:invoice:S1"].step.depends_on == ("run1:customer:C002",)
+    blocked = {b.key: b.reason for b in p.blocked}
+    assert "Its customer C003 is not in the ledger yet: Only the name matches" in blocked["J3"]
+    assert blocked["J4"] == "Its customer C999 is not in Fieldbook."
+
+    confirmed = plan(RUN, Transfer.INVOICES_UP, cs, select("J3", confirmed={"C003": "60"}), customers=customer_view)
+    link_step, invoice_step = confirmed.steps
+    assert link_step.mode == Mode.LINK and link_step.id == "run1:customer:C003"
+    assert invoice_step.step.depends_on == (link_step.id,)
+
+
+def test_an_invoice_for_a_customer_inactive_in_the_ledger_is_not_planned() -> None:
+    customer_view = compared(Transfer.CUSTOMERS_UP, [ACME], [replace(ACME_LEDGER, state=LedgerState.INACTIVE)])
+    p = plan(
+        RUN,
+        Transfer.INVOICES_UP,
+        compared(Transfer.INVOICES_UP, [invoice("J1", "C001")], []),
+        select("J1"),
+        customers=customer_view,
+    )
+    assert p.steps == ()
+    assert "inactive in the ledger" in p.blocked[0].reason
+
+
+# --- customers down ----------------------------------------------------------------------------
+
+
+def test_customers_down_become_local_steps() -> None:
+    newcomer = CustomerRecord(number="", name="Brand New Ltd", ledger_id="90", version="0")
+    link = linked(ACME, ACME_LEDGER)
+    edited_there = replace(ACME_LEDGER, version="1", phone="999")
+    edited_here = replace(ACME, email="new@acme.example")
+    cs = compared(Transfer.CUSTOMERS_DOWN, [edited_here], [edited_there, newcomer], [link])
+    p = plan(RUN, Transfer.CUSTOMERS_DOWN, cs, select("C001", "ledger:90"))
+    create, update = sorted(p.steps, key=lambda s: s.step.operation)
+    assert (create.mode, create.step.operation, create.id) == (Mode.LOCAL, Operation.CREATE, "run1:customer:ledger:90")
+    assert (update.mode, update.local_number) == (Mode.LOCAL, "C001")
+    record = update.step.record
+    assert isinstance(record, CustomerRecord)
+    assert (record.phone, record.email) == ("999", "new@acme.example")  # theirs brought down, ours kept
