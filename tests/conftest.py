@@ -39,6 +39,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from django.conf import settings
+
+    test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if test_db and str(test_db).endswith(".sqlite3"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{test_db}{suffix}").unlink(missing_ok=True)
     if os.environ.get("FIELDBOOK_EXPECT_POSTGRES") and exitstatus == 0 and not _postgres_only_ran:
         print("\nPostgreSQL pass: no postgres_only test ran and passed; failing the pass.")
         session.exitstatus = 1
@@ -64,6 +70,13 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
 
         with django_db_blocker.unblock():  # type: ignore[attr-defined]
             assert connection.vendor == "postgresql", f"expected PostgreSQL, got {connection.vendor}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Personas are made in almost every test: a fast hasher halves the suite's time. The test of
+    the real hasher sets it back."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- personas ----------------------------------------------------------------------------------

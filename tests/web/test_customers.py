@@ -138,7 +138,13 @@ def test_login_is_rate_limited(alice, settings):  # type: ignore[no-untyped-def]
     assert "_auth_user_id" not in client.session
 
 
-def test_login_works_and_passwords_are_hashed(alice):  # type: ignore[no-untyped-def]
+def test_login_works_and_passwords_are_hashed(settings, org_a):  # type: ignore[no-untyped-def]
+    from django.conf import global_settings
+
+    from tests.conftest import _member
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # Django's default: PBKDF2
+    alice = _member(org_a, "alice")
     client = Client(enforce_csrf_checks=False)
     response = client.post(reverse("login"), {"username": "alice", "password": "correct horse battery"})
     assert response.status_code == 302 and "_auth_user_id" in client.session

@@ -47,7 +47,20 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     connection.status_reason = ""
     connection.connected_at = timezone.now()
     connection.save()
+    if not (connection.mapping or {}).get("tax_codes"):
+        _suggest_mapping(connection, host_url)
     return info
+
+
+def _suggest_mapping(connection: Connection, host_url: str) -> None:
+    from fieldbook.integration.mapping import suggest
+
+    try:
+        ref = connector_for(connection, host_url).reference_data()
+    except LedgerError:
+        return  # the user maps by hand in Settings
+    connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
+    connection.save(update_fields=["mapping"])
 
 
 def mark_reconnect(connection: Connection, reason: str) -> None:

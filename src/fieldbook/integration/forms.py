@@ -16,11 +16,15 @@ class ConnectionSettingsForm(forms.ModelForm[Connection]):
         help_text="Stored encrypted and never shown again. Leave blank to keep the saved secret.",
     )  # fmt: skip
 
+    local_url = forms.URLField(
+        label="Local sandbox URL", required=False, assume_scheme="http",
+        help_text="Only for a local sandbox, e.g. http://127.0.0.1:8765",
+    )  # fmt: skip
+
     class Meta:
         model = Connection
         fields = ["environment", "local_url", "client_id"]
         help_texts = {
-            "local_url": "Only for a local sandbox, e.g. http://127.0.0.1:8765",
             "client_id": "From your app's keys in the ledger's developer portal.",
         }
 

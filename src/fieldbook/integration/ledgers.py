@@ -20,6 +20,9 @@ API_ROOTS: dict[tuple[str, str], str] = {
     ("quickbooks", Environment.INTUIT_SANDBOX): "https://sandbox-quickbooks.api.intuit.com",
 }
 AUTH_ROOTS = {"quickbooks": "https://appcenter.intuit.com"}
+# The local sandboxes' published app credentials (`fieldbook sandbox token quickbooks` prints
+# them): `make run` pre-fills Settings with them so a newcomer can connect at once.
+LOCAL_SANDBOX_APPS = {"quickbooks": ("fieldbook-sandbox-qbo", "fieldbook-sandbox-qbo-secret")}
 
 
 def _import_connectors() -> None:
@@ -88,3 +91,17 @@ def connector_for(
         clock_factory(),
         on_attempt,
     )
+
+
+def ledger_url(connection: Connection, kind: str, ledger_id: str) -> str:
+    """Where the user can see a record in the ledger itself (or on the local sandbox's books page)."""
+    if not ledger_id:
+        return ""
+    if connection.environment == Environment.LOCAL:
+        root = (connection.local_url or django_settings.FIELDBOOK_SANDBOX_URL).rstrip("/")
+        return f"{root}/{connection.ledger}/books/{connection.company_id}#{kind}-{ledger_id}"
+    if connection.ledger == "quickbooks":
+        host = "sandbox.qbo.intuit.com" if connection.environment == Environment.INTUIT_SANDBOX else "qbo.intuit.com"
+        page = f"invoice?txnId={ledger_id}" if kind == "invoice" else f"customerdetail?nameId={ledger_id}"
+        return f"https://app.{host}/app/{page}"
+    return ""

@@ -113,7 +113,9 @@ class SyncRun(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sync_runs")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
     transfer = models.CharField(max_length=20)
+    option = models.CharField(max_length=20, default="customers")  # customers / jobs / contracts
     state = models.CharField(max_length=20, default="pending")
+    blocked = models.JSONField(default=list)  # selected records that could not be planned, and why
     reason = models.TextField(blank=True)
     counts = models.JSONField(default=dict)
     total_steps = models.PositiveIntegerField(default=0)
@@ -179,3 +181,17 @@ def attempt_fields(attempt: Any) -> dict[str, Any]:
         "key": attempt.key, "status": attempt.status, "duration_ms": attempt.duration_ms,
         "excerpt": attempt.excerpt[:2000], "error_class": attempt.error_class, "at": attempt.at,
     }  # fmt: skip
+
+
+class LedgerRecord(models.Model):
+    """Our copy of the ledger's customers and invoices (canonical records, sync.codec JSON),
+    refreshed by incremental reads from a watermark: a second Compare costs what changed in the
+    ledger, not the size of its books (DESIGN principle 4)."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="ledger_records")
+    kind = models.CharField(max_length=20)
+    ledger_id = models.CharField(max_length=100)
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "kind", "ledger_id"], name="mirror_once")]

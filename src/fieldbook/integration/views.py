@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from fieldbook.catalogue.models import TaxCode
 from fieldbook.connectors.errors import LedgerError
+from fieldbook.connectors.records import ReferenceData
 from fieldbook.core.tenancy import current_organisation, is_admin
 from fieldbook.integration import connect as connecting
-from fieldbook.integration.forms import ConnectionSettingsForm
+from fieldbook.integration import mapping
+from fieldbook.integration.forms import ConnectionSettingsForm, MappingForm
 from fieldbook.integration.models import Connection, Ledger
 
 LEDGERS_AVAILABLE = ("quickbooks",)  # Xero and Sage join through their own issues
@@ -41,19 +46,49 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
     connection = get_connection(request, ledger)
-    form = ConnectionSettingsForm(request.POST or None, instance=connection, ledger=ledger)
-    if request.method == "POST":
-        if not is_admin(request):
-            messages.error(request, "Only an administrator can change the ledger settings.")
-        elif form.is_valid():
-            form.save()
-            messages.success(request, "Settings saved.")
-            return redirect("integration:settings", ledger=ledger)
-    context = {
+    posted = request.method == "POST"
+    saving_mapping = posted and "save_mapping" in request.POST
+    form = ConnectionSettingsForm(request.POST if posted and not saving_mapping else None, instance=connection,
+                                  ledger=ledger)  # fmt: skip
+    if posted and not is_admin(request):
+        messages.error(request, "Only an administrator can change the ledger settings.")
+        return redirect("integration:settings", ledger=ledger)
+    if posted and not saving_mapping and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("integration:settings", ledger=ledger)
+    context: dict[str, Any] = {
         "connection": connection, "form": form, "ledger": ledger,
         "redirect_uri": connecting.connector_for(connection, _host(request)).settings.redirect_uri,
     }  # fmt: skip
+    if connection.is_connected:
+        try:
+            ref = connecting.connector_for(connection, _host(request)).reference_data()
+        except LedgerError as exc:
+            messages.error(request, f"Could not read the ledger's lists: {exc.message} {exc.fix}".strip())
+        else:
+            mapping_form = _mapping_form(connection, ref, request.POST if saving_mapping else None)
+            if saving_mapping and mapping_form.is_valid():
+                connection.mapping = {**(connection.mapping or {}), **mapping_form.mapping()}
+                connection.save(update_fields=["mapping"])
+                messages.success(request, "Mapping saved.")
+                return redirect("integration:settings", ledger=ledger)
+            context.update(mapping_form=mapping_form, mapping_problems=mapping.problems(connection, ref))
     return render(request, "integration/settings.html", context)
+
+
+def _mapping_form(connection: Connection, ref: ReferenceData, data: Any) -> MappingForm:
+    current = connection.mapping or {}
+    initial = {f"tax_{k}": v for k, v in current.get("tax_codes", {}).items()}
+    initial.update(default_item=current.get("default_item", ""), payment_terms=current.get("payment_terms", ""))
+    return MappingForm(
+        data, initial=initial,
+        our_tax_codes=[(t.code, str(t)) for t in TaxCode.objects.filter(organisation=connection.organisation,
+                                                                        active=True)],
+        ledger_tax_codes=[(c.ledger_id, f"{c.name} ({c.rate.normalize():f} %)") for c in ref.tax_codes if c.active],
+        ledger_items=[(i.ledger_id, i.name) for i in ref.items if i.active],
+        ledger_terms=[(t.ledger_id, t.name) for t in ref.terms],
+    )  # fmt: skip
 
 
 @require_POST

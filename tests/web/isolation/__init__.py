@@ -3,7 +3,8 @@
 - OBJECTS: patterns naming an object: {name: (factory(org) -> (row, url_kwargs), methods)}.
   The meta-test creates the row in organisation A, requests it as a user of B, asserts 404 and
   that the row is unchanged.
-- LISTS: list/search pages: {name: factory(org) -> marker text}. B's user never sees A's marker.
+- LISTS: list/search pages: {name: factory(org) -> marker text, or (marker, url kwargs)}. B's user
+  never sees A's marker.
 - FOREIGN_POSTS: create forms and bulk actions taking ids: {name: check(client_b, org_a)}, a
   function that posts A's ids as B and asserts they were refused and nothing changed.
 - ALLOWED: patterns open by design (login, logout) or guarded otherwise (admin: superusers).

@@ -54,8 +54,49 @@ def callback_get(client_b, org_a):  # type: ignore[no-untyped-def]
     _unchanged(row)
 
 
-LISTS = {"integration:index": index_marker}
+def sync_run(org):  # type: ignore[no-untyped-def]
+    from fieldbook.integration.models import SyncRun, SyncStep
+
+    run = SyncRun.objects.create(organisation=org, connection=connected(org), transfer="customers_up",
+                                 state="done", counts={"failed": 1}, total_steps=1)  # fmt: skip
+    SyncStep.objects.create(run=run, seq=0, step_id="s1", kind="customer", local_number="ALPHA-SECRET-REF",
+                            operation="create", mode="ledger", planned={}, status="failed")  # fmt: skip
+    return run, {"run_id": run.pk}
+
+
+def history_marker(org):  # type: ignore[no-untyped-def]
+    run, _ = sync_run(org)
+    return run.pk
+
+
+def transfer_marker(org):  # type: ignore[no-untyped-def]
+    # B's Compare page for the same ledger works on B's own connection (not connected), never A's.
+    return connected(org).company_name, {"ledger": "quickbooks", "option": "customers"}
+
+
+def start_post(client_b, org_a):  # type: ignore[no-untyped-def]
+    from fieldbook.customers.models import Customer
+    from fieldbook.integration.models import SyncRun
+
+    row = connected(org_a)
+    Customer.objects.create(organisation=org_a, account_ref="A-ONLY", name="Alpha Only")
+    client_b.post(reverse("integration:start", args=["quickbooks", "customers"]), {"selected": ["A-ONLY"]})
+    assert not SyncRun.objects.filter(connection=row).exists()
+    _unchanged(row)
+
+
+LISTS = {
+    "integration:index": index_marker,
+    "integration:history": history_marker,
+    "integration:transfer": transfer_marker,
+}
+OBJECTS = {
+    "integration:run": (sync_run, ("GET",)),
+    "integration:run_status": (sync_run, ("GET",)),
+    "integration:retry": (sync_run, ("POST",)),
+}
 FOREIGN_POSTS = {
+    "integration:start": start_post,
     "integration:settings": settings_post,
     "integration:disconnect": disconnect_post,
     "integration:connect": connect_post,

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from fieldbook.catalogue.demo import make_items, make_tax_codes
+from fieldbook.contracts import billing
+from fieldbook.contracts.demo import generate_recent, make_contracts
 from fieldbook.core import demo
 from fieldbook.customers.models import Customer
+from fieldbook.jobs.demo import make_jobs
 
 
 class Command(BaseCommand):
@@ -19,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--org", default="demo", help="organisation slug (created when missing)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the organisation has data")
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None,
+            help="the day the books are 'today' (YYYY-MM-DD; default: today in the organisation's time zone)",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **opts: Any) -> None:
         org = demo.ensure_demo_org(opts["org"])
@@ -29,3 +38,15 @@ class Command(BaseCommand):
         rng = random.Random(opts["seed"])
         customers = demo.make_customers(org, opts["customers"], rng)
         self.stdout.write(f"Loaded {len(customers)} customers into {org.slug}.")
+        if not (opts["jobs"] or opts["contracts"]):
+            return
+        as_of = opts["as_of"] or billing.local_today(org)
+        if isinstance(as_of, str):  # call_command(as_of="2026-06-30") skips the argument parser
+            as_of = date.fromisoformat(as_of)
+        codes = make_tax_codes(org)
+        items = make_items(org, codes)
+        ids = list(Customer.objects.filter(organisation=org, active=True).order_by("id").values_list("id", flat=True))
+        jobs = make_jobs(org, opts["jobs"], rng, ids, items, codes, as_of)
+        contracts = make_contracts(org, opts["contracts"], rng, ids, codes, as_of)
+        invoices = generate_recent(org, as_of) if contracts else 0
+        self.stdout.write(f"Loaded {jobs} jobs, {contracts} service contracts and {invoices} service invoices.")

@@ -27,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", verbosity=0)
         call_command("demo_data", if_empty=True, jobs=60, contracts=12, verbosity=0)
+        _prefill_settings(f"http://127.0.0.1:{opts['sandbox_port']}")
         fieldbook = [sys.executable, "-m", "fieldbook"]
         children: list[subprocess.Popen[bytes]] = []
         sandbox_url = ""
@@ -66,3 +67,18 @@ def _has_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
         return False
+
+
+def _prefill_settings(sandbox_url: str) -> None:
+    """Settings pre-filled for the local sandboxes, so a newcomer can press Connect at once."""
+    from fieldbook.core.demo import ensure_demo_org
+    from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
+    from fieldbook.integration.models import Connection, Environment
+
+    org = ensure_demo_org()
+    for ledger, (client_id, secret) in LOCAL_SANDBOX_APPS.items():
+        connection, created = Connection.objects.get_or_create(organisation=org, ledger=ledger)
+        if created or not connection.client_id:
+            connection.environment, connection.local_url = Environment.LOCAL, sandbox_url
+            connection.client_id, connection.client_secret = client_id, secret
+            connection.save()

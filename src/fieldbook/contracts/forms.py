@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from fieldbook.catalogue.lines import LINE_FIELDS, BaseLineForm, BaseLineFormSet
+from fieldbook.catalogue.models import TaxCode
+from fieldbook.contracts.models import ContractLine, ServiceContract
+from fieldbook.core.models import Organisation
+from fieldbook.jobs.forms import SetFlagsForm, customer_choices
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ServiceContractForm(forms.ModelForm[ServiceContract]):
+    class Meta:
+        model = ServiceContract
+        fields = [
+            "customer", "reference", "description", "site_address", "start_date", "end_date", "billing_frequency",
+            "billing_timing", "prices_include_tax", "active",
+        ]  # fmt: skip
+        widgets = {"site_address": forms.Textarea(attrs={"rows": 2}), "start_date": DATE, "end_date": DATE}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        current = self.instance.customer if self.instance.pk else None
+        self.fields["customer"].queryset = customer_choices(organisation, current)  # type: ignore[attr-defined]
+        if not self.instance.pk:
+            default = TaxCode.objects.default_for(organisation)
+            self.initial.setdefault("prices_include_tax", bool(default and default.prices_include_tax))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The contract cannot end before it starts.")
+        return cleaned
+
+
+class ContractLineForm(BaseLineForm):
+    class Meta:
+        model = ContractLine
+        fields = LINE_FIELDS
+
+
+ContractLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
+    ServiceContract, ContractLine, form=ContractLineForm, formset=BaseLineFormSet, fields=LINE_FIELDS, extra=2,
+    can_delete=True, min_num=1, validate_min=True,
+))  # fmt: skip
+
+
+class PeriodForm(forms.Form):
+    """The period on the Service Invoices page: invoices dated within it (local dates)."""
+
+    period_from = forms.DateField(label="Period from", widget=DATE)
+    period_to = forms.DateField(label="Period to", widget=DATE)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if start and end and start > end:
+            self.add_error("period_to", "The end of the period is before its start.")
+        elif start and end and (end - start).days > 366:
+            self.add_error("period_to", "Choose a period of at most a year.")
+        return cleaned
+
+
+class ServiceInvoiceFilter(PeriodForm):
+    FLAG_CHOICES = [("", "Any flags"), ("set", "Both flags set"), ("unset", "Not both set")]
+
+    customer = forms.CharField(
+        required=False, label="Customer", widget=forms.TextInput(attrs={"placeholder": "Name or reference"})
+    )
+    flags = forms.ChoiceField(required=False, choices=FLAG_CHOICES, label="Flags")
+
+
+__all__ = ["ContractLineFormSet", "PeriodForm", "ServiceContractForm", "ServiceInvoiceFilter", "SetFlagsForm"]

@@ -1,0 +1,42 @@
+"""Settings' mapping: our tax codes to the ledger's, and defaults for invoice lines, checked
+against the ledger's live lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fieldbook.catalogue.models import TaxCode
+from fieldbook.connectors.records import ReferenceData
+from fieldbook.integration.models import Connection
+
+
+def suggest(connection: Connection, ref: ReferenceData) -> dict[str, Any]:
+    """A starting mapping: each of our tax codes to the one active ledger tax code with the same
+    rate, where there is exactly one. Anything ambiguous is left for the user to choose."""
+    by_rate: dict[str, list[str]] = {}
+    for code in ref.tax_codes:
+        if code.active:
+            by_rate.setdefault(f"{code.rate.normalize():f}", []).append(code.ledger_id)
+    tax_codes = {}
+    for ours in TaxCode.objects.filter(organisation=connection.organisation, active=True):
+        matches = by_rate.get(f"{ours.rate.normalize():f}", [])
+        if len(matches) == 1:
+            tax_codes[ours.code] = matches[0]
+    return {"tax_codes": tax_codes}
+
+
+def problems(connection: Connection, ref: ReferenceData) -> list[str]:
+    """What the saved mapping names that the ledger no longer has, and what is unmapped."""
+    mapping = connection.mapping or {}
+    live = {c.ledger_id: c for c in ref.tax_codes}
+    found = []
+    for ours in TaxCode.objects.filter(organisation=connection.organisation, active=True):
+        target = mapping.get("tax_codes", {}).get(ours.code)
+        if not target:
+            found.append(f"Our tax code {ours.code} is not mapped: invoices using it cannot be transferred.")
+        elif target not in live or not live[target].active:
+            found.append(f"Our tax code {ours.code} is mapped to a ledger tax code that is missing or inactive.")
+    item = mapping.get("default_item")
+    if item and item not in {i.ledger_id for i in ref.items if i.active}:
+        found.append("The default item is missing or inactive in the ledger.")
+    return found

@@ -1,0 +1,149 @@
+"""Fieldbook's own rows as the engine's canonical records, and the engine's LocalSide."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from fieldbook.catalogue.documents import TrackedDocument
+from fieldbook.connectors.base import RecordKind, marker
+from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord
+from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.core import money
+from fieldbook.core.models import Organisation
+from fieldbook.customers.models import Customer
+from fieldbook.jobs.models import Job
+
+
+def customer_record(c: Customer, org: Organisation) -> CustomerRecord:
+    return CustomerRecord(
+        number=c.account_ref, name=c.name, first_name=c.contact_first_name, last_name=c.contact_last_name,
+        email=c.email, phone=c.phone, mobile=c.mobile,
+        address=Address(c.address_line1, c.address_line2, c.address_line3, c.city, c.region, c.postcode, c.country),
+        tax_number=c.tax_number, notes=c.notes, active=c.active, marker=marker(org.slug, c.account_ref),
+        updated_at=c.updated_at,
+    )  # fmt: skip
+
+
+def integrated_customers(org: Organisation) -> QuerySet[Customer]:
+    """Customers flagged "integrate with accounts", never the duplicates of a merge."""
+    return Customer.objects.filter(organisation=org, integrate=True, merged_into__isnull=True)
+
+
+def invoice_record(doc: TrackedDocument, org: Organisation, issued: datetime | None = None) -> InvoiceRecord:
+    """A job (dated the day it closed, in the organisation's time zone) or a service invoice."""
+    if isinstance(doc, ServiceInvoice):
+        issue_date, memo = doc.invoice_date, doc.description
+    else:
+        assert isinstance(doc, Job)
+        closed = doc.closed_at or issued or doc.updated_at
+        issue_date, memo = closed.astimezone(org.tzinfo).date(), doc.description
+    lines = []
+    for line in doc.lines.all():
+        m = line.money_line()
+        t = money.line_totals(m, doc.prices_include_tax)
+        lines.append(InvoiceLine(
+            description=line.description or (line.item.name if line.item else ""), quantity=line.quantity,
+            unit_price=line.unit_price, tax_code=line.tax_code.code, tax_rate=line.tax_code.rate,
+            net_amount=t.net, tax_amount=t.tax, discount_percent=line.discount_percent,
+            item_code=line.item.code if line.item else "",
+            account_code=line.item.income_account_code if line.item else "",
+            is_credit=line.is_credit,
+        ))  # fmt: skip
+    net = sum((ln.net_amount for ln in lines), money.ZERO)
+    tax = sum((ln.tax_amount for ln in lines), money.ZERO)
+    customer: Customer = doc.customer
+    return InvoiceRecord(
+        number=doc.number, customer_number=customer.account_ref, issue_date=issue_date, lines=tuple(lines),
+        currency=org.home_currency, net_total=net, tax_total=tax, total=net + tax,
+        amounts_include_tax=doc.prices_include_tax, memo=memo[:1000], customer_name=customer.name,
+        marker=marker(org.slug, doc.number), updated_at=doc.updated_at,
+    )  # fmt: skip
+
+
+def qualifying(model: type[Job] | type[ServiceInvoice], org: Organisation) -> QuerySet[TrackedDocument]:
+    qs = model.objects.filter(organisation=org).qualifies_for_transfer()
+    return qs.select_related("customer").prefetch_related("lines__tax_code", "lines__item")
+
+
+_REF_OK = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+
+
+class DjangoLocalSide:
+    """The engine's LocalSide for one organisation: customers down, and flags cleared after a
+    transfer (the user's guide: transferred documents drop out of the next Compare)."""
+
+    def __init__(self, org: Organisation, connection_id: int | str | None = None) -> None:
+        self.org = org
+        self.connection_id = connection_id
+
+    def customers(self) -> list[CustomerRecord]:
+        return [customer_record(c, self.org) for c in integrated_customers(self.org)]
+
+    def _free_ref(self, wanted: str) -> str:
+        taken = Customer.objects.filter(organisation=self.org)
+        if wanted and _REF_OK.match(wanted) and not taken.filter(account_ref__iexact=wanted).exists():
+            return wanted
+        n = taken.count() + 1
+        while taken.filter(account_ref=f"L{n:05d}").exists():
+            n += 1
+        return f"L{n:05d}"
+
+    def create_customer(self, record: CustomerRecord) -> str:
+        """Idempotent per ledger record: the customer and a first link to the ledger id are
+        written in one transaction, so a crash before the engine saves its link cannot make a
+        second customer on resume."""
+        from fieldbook.integration.models import ExternalLink
+
+        with transaction.atomic():
+            if self.connection_id is not None and record.ledger_id:
+                done = ExternalLink.objects.filter(
+                    connection_id=self.connection_id, kind=RecordKind.CUSTOMER, ledger_id=record.ledger_id
+                ).first()
+                if done is not None:
+                    return done.local_number
+            c = Customer(organisation=self.org, account_ref=self._free_ref(record.number))
+            _write(c, record)
+            c.save()
+            if self.connection_id is not None and record.ledger_id:
+                ExternalLink.objects.create(
+                    connection_id=self.connection_id, kind=RecordKind.CUSTOMER, local_number=c.account_ref,
+                    ledger_id=record.ledger_id, ledger_version=record.version,
+                )  # fmt: skip
+        return c.account_ref
+
+    def update_customer(self, number: str, record: CustomerRecord) -> None:
+        with transaction.atomic():
+            c = Customer.objects.select_for_update().get(organisation=self.org, account_ref=number)
+            _write(c, record)
+            c.save()
+
+    def mark_transferred(self, kind: RecordKind, number: str, ledger_id: str) -> None:
+        if kind != RecordKind.INVOICE:
+            return
+        model: type[Job] | type[ServiceInvoice] = ServiceInvoice if number.startswith("S") else Job
+        with transaction.atomic():
+            for doc in model.objects.select_for_update().filter(organisation=self.org, number=number):
+                # The flags clear and the transferred version is the one after this save, so an
+                # edit after the transfer (version moves on) flags the document again.
+                doc.ready_for_invoice = doc.transfer_to_accounts = False
+                doc.transferred_version = doc.version + 1
+                doc.save(update_fields=["ready_for_invoice", "transfer_to_accounts", "transferred_version"])
+
+
+def _write(c: Customer, r: CustomerRecord) -> None:
+    c.name = (r.name or c.name or r.number)[:200]
+    c.contact_first_name, c.contact_last_name = r.first_name[:100], r.last_name[:100]
+    c.email, c.phone, c.mobile = r.email[:254], r.phone[:30], r.mobile[:30]
+    a = r.address
+    c.address_line1, c.address_line2, c.address_line3 = a.line1[:200], a.line2[:200], a.line3[:200]
+    c.city, c.region, c.postcode, c.country = a.city[:100], a.region[:100], a.postcode[:20], a.country[:100]
+    c.tax_number = r.tax_number[:40]
+
+
+def numbers(records: Iterable[CustomerRecord | InvoiceRecord]) -> list[str]:
+    return [r.number for r in records]

@@ -1,0 +1,199 @@
+"""The integration workflow behind the pages and the CLI: Compare, Start Sync, carry out a run.
+
+A run is planned synchronously (so the page can show its steps at once) and carried out in the
+background by `tasks.execute_run`; the sweeper resumes runs whose heartbeat went stale."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fieldbook.connectors.base import Connector, RecordKind
+from fieldbook.connectors.errors import LedgerError, ReconnectRequired
+from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.integration import ledgers, mirror
+from fieldbook.integration.connect import mark_reconnect
+from fieldbook.integration.ledgers import connector_for
+from fieldbook.integration.models import Connection, SyncRun
+from fieldbook.integration.records import (
+    DjangoLocalSide,
+    customer_record,
+    integrated_customers,
+    invoice_record,
+    qualifying,
+)
+from fieldbook.integration.store import DjangoSyncStore
+from fieldbook.jobs.models import Job
+from fieldbook.sync.apply import Engine
+from fieldbook.sync.compare import Action, Compared, compare
+from fieldbook.sync.plan import Selection, plan
+from fieldbook.sync.store import Run, RunState, Transfer
+
+OPTIONS = {
+    "customers": "Customers",
+    "jobs": "Invoice Jobs",
+    "contracts": "Service Contracts",
+}
+
+
+class AlreadyRunning(Exception):
+    def __init__(self, run: SyncRun) -> None:
+        who = run.started_by.get_username() if run.started_by else "the scheduler"
+        super().__init__(
+            f"A sync is already running on this connection (run {run.id[:8]}, started by {who} at "
+            f"{timezone.localtime(run.created_at):%d %b %Y %H:%M}). Wait for it to finish."
+        )
+        self.run = run
+
+
+def transfer_for(option: str, direction: str = "up") -> Transfer:
+    if option == "customers":
+        return Transfer.CUSTOMERS_DOWN if direction == "down" else Transfer.CUSTOMERS_UP
+    if option in ("jobs", "contracts"):
+        return Transfer.INVOICES_UP
+    raise ValueError(f"Unknown transfer option {option!r}")
+
+
+@dataclass
+class CompareResult:
+    option: str
+    direction: str
+    transfer: Transfer
+    compared: list[Compared]
+    customers: list[Compared] = field(default_factory=list)
+
+    @property
+    def listed(self) -> list[Compared]:
+        """What the page lists: records that differ (never the unchanged ones)."""
+        return [c for c in self.compared if c.action != Action.UNCHANGED]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.compared:
+            label = "link candidate" if c.needs_confirmation else c.action.value
+            out[label] = out.get(label, 0) + 1
+        return out
+
+
+def run_compare(connection: Connection, option: str, direction: str = "up",
+                connector: Connector | None = None) -> CompareResult:  # fmt: skip
+    org = connection.organisation
+    transfer = transfer_for(option, direction)
+    conn = connector or connector_for(connection)
+    store = DjangoSyncStore()
+    cid = str(connection.pk)
+    ledger_customers = mirror.refresh(conn, RecordKind.CUSTOMER, store)
+    if option == "customers":
+        local = [customer_record(c, org) for c in integrated_customers(org)]
+        found = compare(transfer, org.slug, local, ledger_customers, store.links(cid, RecordKind.CUSTOMER))
+        return CompareResult(option, direction, transfer, found)
+    model = Job if option == "jobs" else ServiceInvoice
+    documents = list(qualifying(model, org))
+    invoices = [invoice_record(d, org) for d in documents]
+    ledger_invoices = mirror.refresh(conn, RecordKind.INVOICE, store)
+    found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
+                    predict_totals=conn.predict_totals)  # fmt: skip
+    # The customers these invoices name, as Compare sees them going up: a new one is created
+    # (or linked) before its invoices.
+    wanted = {d.customer_id for d in documents}  # type: ignore[attr-defined]
+    local_customers = [customer_record(c, org) for c in integrated_customers(org).filter(pk__in=wanted)]
+    local_customers += [customer_record(c, org) for c in
+                        org.customers.filter(pk__in=wanted, integrate=False)]  # fmt: skip
+    customers = compare(Transfer.CUSTOMERS_UP, org.slug, local_customers, ledger_customers,
+                        store.links(cid, RecordKind.CUSTOMER))  # fmt: skip
+    return CompareResult(option, direction, transfer, found, customers)
+
+
+def _take_lease(connection: Connection, run_id: str) -> None:
+    """One run per connection, by compare-and-set (works on SQLite and PostgreSQL). A lease held
+    by a finished or paused run is free."""
+    if Connection.objects.filter(pk=connection.pk, run_lease="").update(run_lease=run_id):
+        return
+    holder_id = Connection.objects.values_list("run_lease", flat=True).get(pk=connection.pk)
+    holder = SyncRun.objects.filter(pk=holder_id).select_related("started_by").first()
+    if holder is not None and holder.state in (RunState.PENDING, RunState.RUNNING):
+        raise AlreadyRunning(holder)
+    if not Connection.objects.filter(pk=connection.pk, run_lease=holder_id).update(run_lease=run_id):
+        _take_lease(connection, run_id)  # someone else moved it meanwhile: judge again
+
+
+def release_lease(connection_id: int | str, run_id: str) -> None:
+    Connection.objects.filter(pk=connection_id, run_lease=run_id).update(run_lease="")
+
+
+def start_sync(connection: Connection, option: str, selection: Selection, *, direction: str = "up",
+               user: Any = None, result: CompareResult | None = None, enqueue: bool = True) -> SyncRun:  # fmt: skip
+    """Plan the selected records into a run and queue it for the worker (or, with enqueue=False,
+    leave it for the caller to carry out: the CLI). Raises AlreadyRunning."""
+    run_id = uuid.uuid4().hex
+    _take_lease(connection, run_id)
+    try:
+        result = result or run_compare(connection, option, direction)
+        planned = plan(run_id, result.transfer, result.compared, selection, customers=result.customers)
+        now = ledgers.clock_factory().now()
+        with transaction.atomic():
+            SyncRun.objects.create(
+                id=run_id, organisation=connection.organisation, connection=connection, transfer=result.transfer,
+                option=option, started_by=user if getattr(user, "pk", None) else None, created_at=now,
+                heartbeat_at=now, blocked=[{"key": b.key, "reason": b.reason} for b in planned.blocked],
+            )  # fmt: skip
+            DjangoSyncStore().create_run(Run(run_id, str(connection.pk), result.transfer, created_at=now),
+                                         planned.steps)  # fmt: skip
+    except BaseException:
+        release_lease(connection.pk, run_id)
+        raise
+    if enqueue:
+        from fieldbook.integration.tasks import execute_run
+
+        transaction.on_commit(lambda: execute_run.enqueue(run_id))
+    return SyncRun.objects.get(pk=run_id)
+
+
+def execute(run_id: str, connector: Connector | None = None,
+            on_heartbeat: Callable[[Run], None] | None = None) -> SyncRun:  # fmt: skip
+    """Carry out (or resume) a run to the end or to a pause; the lease is freed either way."""
+    run = SyncRun.objects.select_related("connection__organisation").get(pk=run_id)
+    connection = run.connection
+    try:
+        conn = connector or connector_for(connection)
+        local = DjangoLocalSide(connection.organisation, connection.pk)
+        engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local)
+        result = engine.resume(run_id)
+        if result.state == RunState.PAUSED and "reconnect" in result.reason.lower():
+            mark_reconnect(connection, result.reason)
+    except ReconnectRequired as exc:
+        _pause(run, f"{exc.message} {exc.fix}".strip())
+        mark_reconnect(connection, exc.message)
+    except LedgerError as exc:
+        _pause(run, f"{exc.message} {exc.fix}".strip())
+    finally:
+        run.refresh_from_db()
+        if run.state in (RunState.DONE, RunState.PAUSED):
+            release_lease(connection.pk, run_id)
+    return run
+
+
+def _pause(run: SyncRun, reason: str) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(state=RunState.PAUSED, reason=reason)
+
+
+def stale_runs(threshold_seconds: float) -> list[str]:
+    """Runs that should be making progress but whose heartbeat stopped: their worker died."""
+    now = ledgers.clock_factory().now()  # the engine stamps heartbeats on this clock
+    cutoff = now - timedelta(seconds=threshold_seconds)
+    qs = SyncRun.objects.filter(state__in=[RunState.PENDING, RunState.RUNNING]).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    )
+    claimed = []
+    for run in qs:
+        # Compare-and-set on the heartbeat: two sweepers never resume the same run.
+        if SyncRun.objects.filter(pk=run.pk, heartbeat_at=run.heartbeat_at).update(heartbeat_at=now):
+            claimed.append(run.pk)
+    return claimed

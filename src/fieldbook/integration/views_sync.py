@@ -1,0 +1,161 @@
+"""Compare, Start Sync, live progress, results with Retry, and the sync history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from fieldbook.connectors.errors import LedgerError
+from fieldbook.core.tenancy import current_organisation
+from fieldbook.integration import service
+from fieldbook.integration.ledgers import ledger_url
+from fieldbook.integration.models import SyncRun, SyncStep
+from fieldbook.integration.views import get_connection
+from fieldbook.sync.compare import Action, Compared, Side
+from fieldbook.sync.normalise import field_label
+from fieldbook.sync.plan import Selection
+
+
+def _option(option: str) -> str:
+    if option not in service.OPTIONS:
+        raise Http404("No such transfer")
+    return option
+
+
+def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
+    connection = get_connection(request, ledger)
+    option = _option(option)
+    direction = "down" if request.GET.get("direction") == "down" and option == "customers" else "up"
+    context: dict[str, Any] = {"connection": connection, "ledger": ledger, "option": option,
+                               "option_label": service.OPTIONS[option], "direction": direction}  # fmt: skip
+    if request.GET.get("compare") and connection.is_connected:
+        try:
+            result = service.run_compare(connection, option, direction)
+        except LedgerError as exc:
+            messages.error(request, f"{exc.message} {exc.fix}".strip())
+        else:
+            up = direction == "up"
+            context.update(result=result, rows=[present(c, up) for c in result.listed], counts=result.counts())
+    elif not connection.is_connected:
+        messages.error(request, "Connect to the ledger in Settings first.")
+    return render(request, "integration/transfer.html", context)
+
+
+BADGES = {
+    Action.ADD: ("add", "Add"), Action.UPDATE: ("update", "Update"), Action.LINK: ("link", "Link"),
+    Action.CONFLICT: ("conflict", "Conflict"), Action.UNCHANGED: ("", "Unchanged"),
+    Action.LEDGER_STATE: ("failed", "In the ledger"),
+}  # fmt: skip
+
+
+def present(c: Compared, up: bool) -> dict[str, Any]:
+    """One Compare row, ready for the template (the template does no logic)."""
+    record = c.local if (up and c.local is not None) or c.ledger is None else c.ledger
+    css, label = BADGES[c.action]
+    if c.needs_confirmation:
+        css, label = "candidate", "Link candidate"
+    if c.action == Action.LEDGER_STATE and c.state is not None:
+        label = c.state.value.replace("_", " ").capitalize()
+    confirm = ""
+    if c.needs_confirmation and c.ledger is not None and c.local is not None:
+        confirm = (c.ledger.ledger_id if up else c.local.number) or ""
+    candidates = [((r.ledger_id if up else r.number) or "", f"{r.name if hasattr(r, 'name') else r.number} "
+                   f"({r.number or r.ledger_id})") for r in c.candidates]  # fmt: skip
+    return {
+        "key": c.key, "css": css, "label": label, "number": record.number if record else "",
+        "name": getattr(record, "name", "") or getattr(record, "customer_name", ""), "reason": c.reason,
+        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": ch.ours, "theirs": ch.theirs,
+                     "conflict": ch.conflict} for ch in c.changes],
+        "confirm": confirm, "candidates": candidates, "totals": c.totals,
+        "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
+    }  # fmt: skip
+
+
+def selection_from(post: Any) -> Selection:
+    keys = frozenset(post.getlist("selected"))
+    choices: dict[str, dict[str, Side]] = {}
+    confirmed: dict[str, str] = {}
+    for name, value in post.items():
+        if name.startswith("choice:") and value in (Side.OURS, Side.THEIRS):
+            _, key, fieldname = name.split(":", 2)
+            choices.setdefault(key, {})[fieldname] = Side(value)
+        elif name.startswith("confirm:") and value:
+            confirmed[name.split(":", 1)[1]] = value
+    return Selection(keys=keys, choices=choices, confirmed=confirmed)
+
+
+@require_POST
+def start(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
+    connection = get_connection(request, ledger)
+    option = _option(option)
+    direction = "down" if request.POST.get("direction") == "down" else "up"
+    selection = selection_from(request.POST)
+    back = redirect(f"{request.path.rsplit('/start/', 1)[0]}/?compare=1&direction={direction}")
+    if not selection.keys:
+        messages.error(request, "Select at least one record, then press Start Sync.")
+        return back
+    try:
+        run = service.start_sync(connection, option, selection, direction=direction, user=request.user)
+    except service.AlreadyRunning as exc:
+        messages.error(request, str(exc))
+        return back
+    except LedgerError as exc:
+        messages.error(request, f"{exc.message} {exc.fix}".strip())
+        return back
+    return redirect("integration:run", run_id=run.pk)
+
+
+def _run(request: HttpRequest, run_id: str) -> SyncRun:
+    return get_object_or_404(
+        SyncRun.objects.select_related("connection", "started_by"),
+        pk=run_id,
+        organisation=current_organisation(request),
+    )
+
+
+def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
+    run = _run(request, run_id)
+    steps = list(run.steps.all())
+    for step in steps:
+        step.ledger_link = ledger_url(run.connection, step.kind, (step.outcome or {}).get("ledger_id", ""))  # type: ignore[attr-defined]
+    return render(request, "integration/run.html", {"run": run, "steps": steps,
+                                                    "failed": [s for s in steps if s.status == "failed"]})  # fmt: skip
+
+
+def run_status(request: HttpRequest, run_id: str) -> JsonResponse:
+    run = _run(request, run_id)
+    done = SyncStep.objects.filter(run=run).exclude(status="").count()
+    return JsonResponse({"state": run.state, "done": done, "total": run.total_steps, "counts": run.counts,
+                         "reason": run.reason})  # fmt: skip
+
+
+@require_POST
+def retry(request: HttpRequest, run_id: str) -> HttpResponse:
+    run = _run(request, run_id)
+    keys = set()
+    for step in run.steps.filter(status__in=["failed", "skipped"]):
+        ledger = (step.planned.get("ledger") or {}) if step.mode == "local" else {}
+        keys.add(f"ledger:{ledger['ledger_id']}" if ledger.get("ledger_id") else step.local_number)
+    if not keys:
+        messages.error(request, "Nothing to retry: no record failed.")
+        return redirect("integration:run", run_id=run.pk)
+    direction = "down" if run.transfer == "customers_down" else "up"
+    try:
+        new = service.start_sync(run.connection, run.option, Selection(keys=frozenset(keys)), direction=direction,
+                                 user=request.user)  # fmt: skip
+    except (service.AlreadyRunning, LedgerError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect("integration:run", run_id=run.pk)
+    return redirect("integration:run", run_id=new.pk)
+
+
+def history(request: HttpRequest) -> HttpResponse:
+    runs = SyncRun.objects.filter(organisation=current_organisation(request)).select_related("connection", "started_by")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(request, "integration/history.html", {"page_obj": page, "runs": page.object_list,
+                                                        "options": service.OPTIONS})  # fmt: skip

@@ -1,0 +1,158 @@
+"""Customers both ways through the pages, to the QuickBooks Online sandbox via the real connector."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from fieldbook.customers.models import Customer
+from fieldbook.integration.models import ExternalLink, SyncRun
+
+pytestmark = pytest.mark.django_db
+COMPARE_UP = reverse("integration:transfer", args=["quickbooks", "customers"]) + "?compare=1&direction=up"
+START = reverse("integration:start", args=["quickbooks", "customers"])
+
+
+def compare_rows(client, url=COMPARE_UP):  # type: ignore[no-untyped-def]
+    response = client.get(url)
+    assert response.status_code == 200
+    return {row["key"]: row for row in response.context.get("rows") or []}
+
+
+def sync(client, keys, django_capture_on_commit_callbacks, direction="up", **extra):  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"selected": keys, "direction": direction, **extra})
+    assert response.status_code == 302, response.content
+    return SyncRun.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def test_add_then_update_then_unchanged(client_a, org_a, connected, sandbox, immediate_tasks,
+                                        django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    Customer.objects.create(organisation=org_a, account_ref="ACME-1", name="Acme Heating Ltd", email="a@acme.example")
+    Customer.objects.create(organisation=org_a, account_ref="SKIP-1", name="Not Integrated", integrate=False)
+    rows = compare_rows(client_a)
+    assert set(rows) == {"ACME-1"} and rows["ACME-1"]["label"] == "Add"
+    run = sync(client_a, ["ACME-1"], django_capture_on_commit_callbacks)
+    assert run.state == "done" and run.counts == {"created": 1}, (run.state, run.counts, run.reason)
+    in_ledger = [c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Acme Heating Ltd"]
+    assert len(in_ledger) == 1 and "fieldbook:alpha:ACME-1" in in_ledger[0].get("Notes", "")
+    link = ExternalLink.objects.get(connection=connected, kind="customer", local_number="ACME-1")
+    assert link.ledger_id == in_ledger[0]["Id"]
+    assert compare_rows(client_a) == {}  # nothing differs any more
+    page = client_a.get(reverse("customers:detail", args=[Customer.objects.get(account_ref="ACME-1").pk]))
+    assert f"id {link.ledger_id}" in page.content.decode()  # the customer shows its ledger link
+
+    customer = Customer.objects.get(account_ref="ACME-1")
+    customer.email = "accounts@acme.example"
+    customer.save()
+    rows = compare_rows(client_a)
+    assert rows["ACME-1"]["label"] == "Update"
+    assert [c["field"] for c in rows["ACME-1"]["changes"]] == ["email"]
+    run = sync(client_a, ["ACME-1"], django_capture_on_commit_callbacks)
+    assert run.counts == {"updated": 1}, (run.counts, run.reason)
+    ledger = next(c for c in sandbox.quickbooks.customers() if c["Id"] == link.ledger_id)
+    assert ledger["PrimaryEmailAddr"]["Address"] == "accounts@acme.example"
+    assert len(sandbox.quickbooks.customers()) == len({c["Id"] for c in sandbox.quickbooks.customers()})
+
+
+def test_run_page_shows_outcomes_and_history_lists_the_run(client_a, org_a, connected, immediate_tasks,
+                                                           django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    Customer.objects.create(organisation=org_a, account_ref="ACME-2", name="Acme Two Ltd")
+    run = sync(client_a, ["ACME-2"], django_capture_on_commit_callbacks)
+    page = client_a.get(reverse("integration:run", args=[run.pk])).content.decode()
+    assert "ACME-2" in page and "created" in page
+    status = client_a.get(reverse("integration:run_status", args=[run.pk])).json()
+    assert status == {"state": "done", "done": 1, "total": 1, "counts": {"created": 1}, "reason": ""}
+    assert run.pk in client_a.get(reverse("integration:history")).content.decode()
+
+
+def test_a_second_start_sync_is_refused_and_names_the_running_run(client_a, org_a, connected, alice):  # type: ignore[no-untyped-def]
+    Customer.objects.create(organisation=org_a, account_ref="ACME-3", name="Acme Three Ltd")
+    first = client_a.post(START, {"selected": ["ACME-3"], "direction": "up"})  # queued, not run (no worker)
+    run = SyncRun.objects.get()
+    assert first.status_code == 302 and run.state in ("pending", "running")
+    second = client_a.post(START, {"selected": ["ACME-3"], "direction": "up"}, follow=True)
+    assert f"already running on this connection (run {run.pk[:8]}, started by alice" in second.content.decode()
+    assert SyncRun.objects.count() == 1
+
+
+COMPARE_DOWN = reverse("integration:transfer", args=["quickbooks", "customers"]) + "?compare=1&direction=down"
+
+
+def ledger_customer(sandbox, name, **fields):  # type: ignore[no-untyped-def]
+    """A customer someone typed into QuickBooks directly (through its API, as the UI would)."""
+    import httpx
+
+    tokens = sandbox.quickbooks.issue_tokens()
+    realm = sandbox.quickbooks.default_realm
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox.test") as http:
+        response = http.post(f"/quickbooks/v3/company/{realm}/customer", json={"DisplayName": name, **fields},
+                             headers={"Authorization": f"Bearer {tokens['access_token']}",
+                                      "Accept": "application/json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return response.json()["Customer"]
+
+
+def test_download_adds_ledger_customers_to_fieldbook(client_a, org_a, connected, sandbox, immediate_tasks,
+                                                     django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    made = ledger_customer(sandbox, "Brynmawr Café Ltd", PrimaryEmailAddr={"Address": "cafe@example.co.uk"})
+    rows = compare_rows(client_a, COMPARE_DOWN)
+    key = f"ledger:{made['Id']}"
+    assert rows[key]["label"] == "Add"
+    run = sync(client_a, [key], django_capture_on_commit_callbacks, direction="down")
+    assert run.counts == {"created": 1}, (run.counts, run.reason)
+    customer = Customer.objects.get(organisation=org_a, name="Brynmawr Café Ltd")
+    assert customer.email == "cafe@example.co.uk"
+    assert ExternalLink.objects.get(kind="customer", local_number=customer.account_ref).ledger_id == made["Id"]
+    assert key not in compare_rows(client_a, COMPARE_DOWN)
+
+
+def test_strong_key_link_and_name_only_candidate(client_a, org_a, connected, sandbox, immediate_tasks,
+                                                 django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    by_email = ledger_customer(sandbox, "Daffodil Dental", PrimaryEmailAddr={"Address": "practice@daffodil.example"})
+    by_name = ledger_customer(sandbox, "Oak & Ash Limited")
+    Customer.objects.create(organisation=org_a, account_ref="DAFF", name="Daffodil Dental Practice",
+                            email="practice@daffodil.example")  # fmt: skip
+    Customer.objects.create(organisation=org_a, account_ref="OAK", name="Oak and Ash Ltd")
+    in_ledger_before = len(sandbox.quickbooks.customers())
+    rows = compare_rows(client_a)
+    assert rows["DAFF"]["label"] == "Link" and "email" in rows["DAFF"]["reason"].lower()
+    assert rows["OAK"]["label"] == "Link candidate" and rows["OAK"]["confirm"] == by_name["Id"]
+    # Unconfirmed, the candidate is not linked; the strong match is.
+    run = sync(client_a, ["DAFF", "OAK"], django_capture_on_commit_callbacks)
+    assert run.counts == {"linked": 1}, (run.counts, run.blocked)
+    assert run.blocked and run.blocked[0]["key"] == "OAK"
+    run = sync(client_a, ["OAK"], django_capture_on_commit_callbacks, **{"confirm:OAK": by_name["Id"]})
+    assert run.counts == {"linked": 1}
+    links = dict(ExternalLink.objects.filter(kind="customer").values_list("local_number", "ledger_id"))
+    assert links == {"DAFF": by_email["Id"], "OAK": by_name["Id"]}
+    assert len(sandbox.quickbooks.customers()) == in_ledger_before  # linking writes nothing to the ledger
+
+
+def test_conflict_lets_the_user_pick_a_side_per_field(client_a, org_a, connected, sandbox, immediate_tasks,
+                                                      django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    import httpx
+
+    customer = Customer.objects.create(organisation=org_a, account_ref="CONF", name="Conflict Co",
+                                       phone="0113 000 0000")  # fmt: skip
+    sync(client_a, ["CONF"], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(local_number="CONF")
+    # Both sides change the phone number.
+    customer.phone = "0113 111 1111"
+    customer.save()
+    ledger = next(c for c in sandbox.quickbooks.customers() if c["Id"] == link.ledger_id)
+    tokens = sandbox.quickbooks.issue_tokens()
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox.test") as http:
+        http.post(f"/quickbooks/v3/company/{sandbox.quickbooks.default_realm}/customer",
+                  json={"Id": ledger["Id"], "SyncToken": ledger["SyncToken"], "sparse": True,
+                        "PrimaryPhone": {"FreeFormNumber": "0113 222 2222"}},
+                  headers={"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"},
+                  ).raise_for_status()  # fmt: skip
+    rows = compare_rows(client_a)
+    assert rows["CONF"]["label"] == "Conflict"
+    change = next(c for c in rows["CONF"]["changes"] if c["name"] == "phone")
+    assert change["conflict"] and (change["ours"], change["theirs"]) == ("0113 111 1111", "0113 222 2222")
+    run = sync(client_a, ["CONF"], django_capture_on_commit_callbacks, **{"choice:CONF:phone": "ours"})
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)
+    ledger = next(c for c in sandbox.quickbooks.customers() if c["Id"] == link.ledger_id)
+    assert ledger["PrimaryPhone"]["FreeFormNumber"] == "0113 111 1111"

@@ -1,0 +1,125 @@
+"""Invoice Jobs and Service Contracts through the pages, to the QuickBooks Online sandbox via the
+real connector: the customer first, the invoice once, flags cleared, updates, ledger-side voids."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from fieldbook.contracts.billing import generate_invoices
+from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.integration.models import ExternalLink, SyncRun
+from fieldbook.jobs.models import Job
+from tests.web.isolation.catalogue import make_contract, make_customer, make_job, tax_codes
+
+pytestmark = pytest.mark.django_db
+
+
+def compare(client, option):  # type: ignore[no-untyped-def]
+    response = client.get(reverse("integration:transfer", args=["quickbooks", option]), {"compare": "1"})
+    assert response.status_code == 200
+    return {row["key"]: row for row in response.context.get("rows") or []}
+
+
+def sync(client, option, keys, capture):  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        response = client.post(reverse("integration:start", args=["quickbooks", option]), {"selected": keys})
+    assert response.status_code == 302, response.content
+    return SyncRun.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def books(org_a, request):  # type: ignore[no-untyped-def]
+    """UK VAT codes in Fieldbook, then connected (the tax mapping is suggested at Connect)."""
+    tax_codes(org_a)
+    return request.getfixturevalue("connected")
+
+
+def ledger_invoices(sandbox, doc_number):  # type: ignore[no-untyped-def]
+    return [i for i in sandbox.quickbooks.invoices() if i.get("DocNumber") == doc_number]
+
+
+def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    customer = make_customer(org_a, "TEAROOM", "Tŷ Te Tearooms")
+    job = make_job(org_a, customer, lines=(("1", "33.335", "VAT20"),) * 3, closed=True, flagged=True)
+    make_job(org_a, customer, closed=True, flagged=False)  # closed but not flagged: not listed
+    make_job(org_a, customer, closed=False, flagged=True)  # flagged but open: not listed
+    rows = compare(client_a, "jobs")
+    assert list(rows) == [job.number] and rows[job.number]["label"] == "Add"
+    totals = rows[job.number]["totals"]
+    # Fieldbook rounds tax per line (3 x 6.67 on 3 x 33.34); QBO per rate on the total (20.00 on 100.02).
+    assert totals.ours.total == Decimal("120.03") and totals.theirs.total == Decimal("120.02") and totals.differs
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.state == "done", run.reason
+    assert run.counts == {"created": 2}, run.counts  # the customer, then the invoice
+    steps = list(run.steps.values_list("kind", "status"))
+    assert steps == [("customer", "created"), ("invoice", "created")]
+    [invoice] = ledger_invoices(sandbox, job.number)
+    [ledger_customer] = [c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Tŷ Te Tearooms"]
+    assert invoice["CustomerRef"]["value"] == ledger_customer["Id"]
+    assert Decimal(str(invoice["TotalAmt"])) == Decimal("120.02")  # what predict_totals said
+    assert f"fieldbook:alpha:{job.number}" in invoice["PrivateNote"]
+    job.refresh_from_db()
+    assert not job.ready_for_invoice and not job.transfer_to_accounts and job.transferred_version == job.version
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert f"id {invoice['Id']}" in page and f"number {job.number}" in page
+    assert compare(client_a, "jobs") == {}
+    # A second Start Sync of the same job (someone set the flags again) creates nothing twice.
+    Job.objects.filter(pk=job.pk).set_flags(True, True)
+    assert job.number not in compare(client_a, "jobs")  # unchanged since its transfer: not listed
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)  # posted anyway
+    assert run.counts == {} and run.blocked[0]["reason"].startswith("Unchanged")
+    assert len(ledger_invoices(sandbox, job.number)) == 1
+
+
+def test_editing_a_transferred_job_reappears_as_an_update(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, lines=(("1", "100.00", "VAT20"),), closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    line = job.lines.get()
+    line.unit_price = Decimal("150.00")
+    line.save()
+    job.reflag_if_transferred()
+    job.save()
+    rows = compare(client_a, "jobs")
+    assert rows[job.number]["label"] == "Update"
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"updated": 1}, (run.counts, run.reason)
+    [invoice] = ledger_invoices(sandbox, job.number)
+    assert Decimal(str(invoice["TotalAmt"])) == Decimal("180.00")
+
+
+def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
+    sandbox.quickbooks.void_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    Job.objects.filter(pk=job.pk).set_flags(True, True)  # the user forces it into the next transfer
+    rows = compare(client_a, "jobs")
+    assert rows[job.number]["label"] == "Voided" and not rows[job.number]["selectable"]
+    assert "never edited or re-created" in rows[job.number]["reason"]
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)  # even if posted anyway
+    assert run.counts == {} and run.blocked and run.blocked[0]["key"] == job.number
+    assert len(ledger_invoices(sandbox, job.number)) == 1
+
+
+def test_service_contract_invoices_transfer(client_a, org_a, books, sandbox, immediate_tasks,
+                                            django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    make_contract(org_a, make_customer(org_a, "CARE", "Heulwen Care Home"), start=date(2026, 1, 31))
+    generate_invoices(org_a, date(2026, 2, 1), date(2026, 3, 31))
+    numbers = sorted(ServiceInvoice.objects.filter(organisation=org_a).values_list("number", flat=True))
+    assert len(numbers) == 2
+    rows = compare(client_a, "contracts")
+    assert sorted(rows) == numbers and {r["label"] for r in rows.values()} == {"Add"}
+    run = sync(client_a, "contracts", numbers, django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 3}, (run.counts, run.reason)  # one customer, two invoices
+    for number in numbers:
+        [invoice] = ledger_invoices(sandbox, number)
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal("54.00")
+    assert not ServiceInvoice.objects.filter(organisation=org_a, ready_for_invoice=True).exists()
