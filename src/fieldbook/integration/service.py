@@ -5,12 +5,15 @@ background by `tasks.execute_run`; the sweeper resumes runs whose heartbeat went
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -161,10 +164,11 @@ def execute(run_id: str, connector: Connector | None = None,
     """Carry out (or resume) a run to the end or to a pause; the lease is freed either way."""
     run = SyncRun.objects.select_related("connection__organisation").get(pk=run_id)
     connection = run.connection
+    pulse = _Pulse(run_id)
     try:
         conn = connector or connector_for(connection)
         local = DjangoLocalSide(connection.organisation, connection.pk)
-        engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local)
+        engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat)
         result = engine.resume(run_id)
         if result.state == RunState.PAUSED and "reconnect" in result.reason.lower():
             mark_reconnect(connection, result.reason)
@@ -174,10 +178,42 @@ def execute(run_id: str, connector: Connector | None = None,
     except LedgerError as exc:
         _pause(run, f"{exc.message} {exc.fix}".strip())
     finally:
+        pulse.stop()
         run.refresh_from_db()
         if run.state in (RunState.DONE, RunState.PAUSED):
             release_lease(connection.pk, run_id)
     return run
+
+
+class _Pulse:
+    """Beats the run's heartbeat while this process is alive, even when the engine is waiting
+    out a 429 or a back-off (up to a minute): the sweeper must only resume runs whose worker
+    died, never one that is merely patient."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Inside an atomic block (a test's transaction, a caller's) a second connection would only
+        # wait on the first one's lock; the engine's own beats are enough there.
+        if not transaction.get_connection().in_atomic_block:
+            self._thread = threading.Thread(target=self._beat, name=f"pulse-{run_id[:8]}", daemon=True)
+            self._thread.start()
+
+    def _beat(self) -> None:
+        every = max(0.5, min(10.0, settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS / 4))
+        try:
+            while not self._stop.wait(every):
+                SyncRun.objects.filter(pk=self.run_id, state=RunState.RUNNING).update(
+                    heartbeat_at=ledgers.clock_factory().now()
+                )
+        finally:
+            db_connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
 
 def _pause(run: SyncRun, reason: str) -> None:

@@ -1,0 +1,178 @@
+"""The sweeper beside the background worker (DESIGN "Idempotency and the journal", "OAuth tokens").
+
+At worker start and then every `FIELDBOOK_SWEEP_SECONDS` it
+
+1. resumes runs whose heartbeat went stale: their worker died (django-tasks-db never re-runs a
+   task left RUNNING by a killed worker), so the run is claimed by compare-and-set on its
+   heartbeat (`service.stale_runs`) and queued again; the engine picks it up from its journal;
+2. keeps idle connections alive: a refresh token that is not used lapses (QuickBooks 100 days
+   rolling, Xero 60, Sage 31), so one due within `KEEP_ALIVE_MARGIN` is refreshed through the
+   connector's own OAuth session, which saves the rotated token before anything uses it.
+   `invalid_grant` marks the connection "reconnect required" with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connections
+
+from fieldbook.connectors.errors import LedgerError, ReconnectRequired
+from fieldbook.connectors.oauth import OAuthSession
+from fieldbook.integration import ledgers, service, tasks
+from fieldbook.integration.connect import mark_reconnect
+from fieldbook.integration.models import Connection
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SWEEP_SECONDS = 60.0
+# Refresh this long before a refresh token lapses: a week of sweeps (and of outages) to get it done.
+KEEP_ALIVE_MARGIN = timedelta(days=7)
+# How long an unused refresh token lives, for ledgers that do not say (reference sheets).
+REFRESH_TOKEN_LIFETIME = {
+    "quickbooks": timedelta(days=100),
+    "xero": timedelta(days=60),
+    "sage": timedelta(days=31),
+}
+SHORTEST_LIFETIME = min(REFRESH_TOKEN_LIFETIME.values())
+
+
+def sweep_seconds() -> float:
+    """`settings.FIELDBOOK_SWEEP_SECONDS`, else the environment variable, else a minute."""
+    value = getattr(settings, "FIELDBOOK_SWEEP_SECONDS", None)
+    if value is None:
+        value = os.environ.get("FIELDBOOK_SWEEP_SECONDS") or DEFAULT_SWEEP_SECONDS
+    return float(value)
+
+
+@dataclass
+class SweepReport:
+    resumed: list[str] = field(default_factory=list)  # run ids queued again
+    refreshed: list[int] = field(default_factory=list)  # connection ids
+    reconnect: list[int] = field(default_factory=list)  # connection ids now "reconnect required"
+    errors: dict[int, str] = field(default_factory=dict)  # connection id -> why (tried again next sweep)
+
+
+def sweep_once(now: datetime | None = None) -> SweepReport:
+    """One sweep: resume stale runs, then keep idle connections alive."""
+    now = now or ledgers.clock_factory().now()
+    resumed = resume_stale_runs()
+    report = keep_alive(now)
+    report.resumed = resumed
+    return report
+
+
+# --- stale runs ---------------------------------------------------------------------------------
+
+
+def resume_stale_runs() -> list[str]:
+    claimed = service.stale_runs(float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
+    for run_id in claimed:
+        if _queued(run_id):
+            continue  # its task is waiting for a free worker: a second one would only be a no-op
+        log.warning("Resuming sync run %s: its heartbeat went stale (its worker stopped).", run_id)
+        tasks.execute_run.enqueue(run_id)
+    return claimed
+
+
+def _queued(run_id: str) -> bool:
+    """Whether the database queue already holds a not-yet-started task for this run."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends[tasks.execute_run.backend]
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    waiting = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tasks.execute_run.module_path)
+    return any((row.args_kwargs or {}).get("args") == [run_id] for row in waiting.only("args_kwargs"))
+
+
+# --- keep-alive ---------------------------------------------------------------------------------
+
+
+def refresh_expiry(connection: Connection) -> datetime | None:
+    """When the connection's refresh token lapses if unused: as the ledger said, or estimated from
+    the last refresh (no later than the access token's expiry) and the ledger's published lifetime."""
+    if connection.refresh_expires_at is not None:
+        return connection.refresh_expires_at
+    if connection.access_expires_at is None:
+        return None
+    lifetime = REFRESH_TOKEN_LIFETIME.get(connection.ledger, SHORTEST_LIFETIME)
+    return connection.access_expires_at + lifetime
+
+
+def refresh_due(connection: Connection, now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> bool:
+    expiry = refresh_expiry(connection)
+    return expiry is not None and expiry - margin <= now
+
+
+def keep_alive(now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> SweepReport:
+    """Refresh every connected connection whose refresh token lapses within `margin` of `now`."""
+    report = SweepReport()
+    for connection in Connection.objects.filter(status=Connection.Status.CONNECTED).select_related("organisation"):
+        if not connection.refresh_token or not refresh_due(connection, now, margin):
+            continue
+        try:
+            refreshed = _refresh(connection)
+        except ReconnectRequired as exc:
+            reason = f"{exc.message} {exc.fix}".strip()
+            log.warning("Keep-alive: %s needs reconnecting (%s).", connection, exc.code)
+            mark_reconnect(connection, reason)
+            report.reconnect.append(connection.pk)
+        except (LedgerError, TimeoutError) as exc:
+            # The ledger is busy or unreachable, or another process holds the token lock: the
+            # margin leaves many sweeps to try again.
+            log.warning("Keep-alive: could not refresh %s: %s", connection, exc)
+            report.errors[connection.pk] = str(getattr(exc, "message", exc))
+        except Exception as exc:
+            log.exception("Keep-alive: refreshing %s failed", connection)
+            report.errors[connection.pk] = repr(exc)
+        else:
+            if refreshed:
+                report.refreshed.append(connection.pk)
+    return report
+
+
+def _refresh(connection: Connection) -> bool:
+    """Refresh through the connector's OAuth session (under the token lock; the rotated refresh
+    token is committed by ConnectionTokenStore before the session returns). False when the
+    ledger's connector has no OAuth session (nothing to keep alive) or is not available."""
+    with ledgers.http_client() as client:
+        try:
+            connector = ledgers.connector_for(connection, client=client)
+        except KeyError:
+            log.info("Keep-alive: no connector for %s yet", connection.ledger)
+            return False
+        session = getattr(connector, "session", None)
+        if not isinstance(session, OAuthSession):
+            return False
+        session.refresh()
+        return True
+
+
+# --- the loop (a thread in `fieldbook worker`) ----------------------------------------------------
+
+
+def sweep_forever(stop: threading.Event, every: float) -> None:
+    """Sweep now and then every `every` seconds until `stop` is set. Runs in its own thread, so on
+    its own database connection, which it closes when it ends."""
+    try:
+        while not stop.is_set():
+            try:
+                report = sweep_once()
+                if report.resumed or report.refreshed or report.reconnect:
+                    log.info("Sweep: resumed %s, refreshed %s, reconnect %s", report.resumed,
+                             report.refreshed, report.reconnect)  # fmt: skip
+            except Exception:
+                log.exception("Sweep failed; trying again in %s s", every)
+            finally:
+                connections.close_all()  # this thread's connections: nothing held between sweeps
+            stop.wait(every)
+    finally:
+        connections.close_all()
