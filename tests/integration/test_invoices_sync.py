@@ -123,3 +123,28 @@ def test_service_contract_invoices_transfer(client_a, org_a, books, sandbox, imm
         [invoice] = ledger_invoices(sandbox, number)
         assert Decimal(str(invoice["TotalAmt"])) == Decimal("54.00")
     assert not ServiceInvoice.objects.filter(organisation=org_a, ready_for_invoice=True).exists()
+
+
+def test_after_a_merge_later_invoices_go_to_the_targets_ledger_customer(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from fieldbook.customers.merge import merge_customers
+
+    duplicate = make_customer(org_a, "DUP-1", "Pen-y-Bont Plumbing")
+    target = make_customer(org_a, "TGT-1", "Pen y Bont Plumbing Ltd")
+    first = make_job(org_a, duplicate, closed=True, flagged=True)
+    second = make_job(org_a, target, closed=True, flagged=True)
+    sync(client_a, "jobs", [first.number, second.number], django_capture_on_commit_callbacks)
+    in_ledger = {c["DisplayName"]: c["Id"] for c in sandbox.quickbooks.customers()}
+    assert {"Pen-y-Bont Plumbing", "Pen y Bont Plumbing Ltd"} <= set(in_ledger)
+
+    merge_customers(target, [duplicate])
+    later = make_job(org_a, Job.objects.get(pk=first.pk).customer, closed=True, flagged=True)
+    assert later.customer_id == target.pk
+    run = sync(client_a, "jobs", [later.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 1}, (run.counts, run.reason)  # no customer step: the target is linked
+    [invoice] = ledger_invoices(sandbox, later.number)
+    assert invoice["CustomerRef"]["value"] == in_ledger["Pen y Bont Plumbing Ltd"]
+    # The duplicate's link stays as history, and nothing was merged or deactivated in the ledger.
+    assert ExternalLink.objects.filter(kind="customer", local_number="DUP-1").exists()
+    ledger_names = {c["DisplayName"]: c.get("Active", True) for c in sandbox.quickbooks.customers()}
+    assert ledger_names["Pen-y-Bont Plumbing"] is True
