@@ -156,3 +156,25 @@ def test_conflict_lets_the_user_pick_a_side_per_field(client_a, org_a, connected
     assert run.counts == {"updated": 1}, (run.counts, run.blocked)
     ledger = next(c for c in sandbox.quickbooks.customers() if c["Id"] == link.ledger_id)
     assert ledger["PrimaryPhone"]["FreeFormNumber"] == "0113 111 1111"
+
+
+def test_a_refused_record_fails_alone_with_a_fix_and_retry_sends_it_again(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    Customer.objects.create(organisation=org_a, account_ref="GOOD", name="Good Customer Ltd")
+    # Our form would refuse this address; an import or an old record can still hold one.
+    Customer.objects.filter(pk=Customer.objects.create(organisation=org_a, account_ref="BAD", name="Bad Email Ltd").pk
+                            ).update(email="accounts@nowhere")  # fmt: skip
+    run = sync(client_a, ["GOOD", "BAD"], django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 1, "failed": 1}, run.counts
+    bad = run.steps.get(local_number="BAD")
+    assert bad.outcome["code"] == "2210" and bad.outcome["message"] and bad.outcome["fix"]
+    page = client_a.get(reverse("integration:run", args=[run.pk])).content.decode()
+    assert "Retry the 1 failed record" in page and bad.outcome["message"] in page
+    Customer.objects.filter(account_ref="BAD").update(email="accounts@nowhere.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(reverse("integration:retry", args=[run.pk]))
+    retried = SyncRun.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert retried.pk != run.pk and retried.counts == {"created": 1}, (retried.counts, retried.reason)
+    assert list(retried.steps.values_list("local_number", flat=True)) == ["BAD"]
+    names = [c["DisplayName"] for c in sandbox.quickbooks.customers()]
+    assert names.count("Good Customer Ltd") == 1 and names.count("Bad Email Ltd") == 1

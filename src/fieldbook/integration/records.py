@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 
-from fieldbook.catalogue.documents import TrackedDocument
+from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord
-from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.contracts.models import ServiceInvoice, ServiceInvoiceLine
 from fieldbook.core import money
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
-from fieldbook.jobs.models import Job
+from fieldbook.jobs.models import Job, JobLine
 
 
 def customer_record(c: Customer, org: Organisation) -> CustomerRecord:
@@ -34,40 +35,55 @@ def integrated_customers(org: Organisation) -> QuerySet[Customer]:
     return Customer.objects.filter(organisation=org, integrate=True, merged_into__isnull=True)
 
 
-def invoice_record(doc: TrackedDocument, org: Organisation, issued: datetime | None = None) -> InvoiceRecord:
-    """A job (dated the day it closed, in the organisation's time zone) or a service invoice."""
-    if isinstance(doc, ServiceInvoice):
-        issue_date, memo = doc.invoice_date, doc.description
-    else:
-        assert isinstance(doc, Job)
-        closed = doc.closed_at or issued or doc.updated_at
-        issue_date, memo = closed.astimezone(org.tzinfo).date(), doc.description
-    lines = []
-    for line in doc.lines.all():
-        m = line.money_line()
-        t = money.line_totals(m, doc.prices_include_tax)
-        lines.append(InvoiceLine(
-            description=line.description or (line.item.name if line.item else ""), quantity=line.quantity,
-            unit_price=line.unit_price, tax_code=line.tax_code.code, tax_rate=line.tax_code.rate,
-            net_amount=t.net, tax_amount=t.tax, discount_percent=line.discount_percent,
-            item_code=line.item.code if line.item else "",
-            account_code=line.item.income_account_code if line.item else "",
-            is_credit=line.is_credit,
+def invoice_records(model: type[Job] | type[ServiceInvoice], org: Organisation) -> list[InvoiceRecord]:
+    """Every job (or service invoice) that qualifies for transfer, as canonical records.
+
+    Read as plain values with the organisation's few tax codes and items in dicts: Compare reads
+    thousands of documents, and ORM objects per line cost more than the whole comparison."""
+    docs = model.objects.filter(organisation=org).qualifies_for_transfer()
+    is_job = model is Job
+    fields = ["id", "number", "customer__account_ref", "customer__name", "prices_include_tax", "description",
+              "updated_at", "closed_at" if is_job else "invoice_date"]  # fmt: skip
+    rows = list(docs.values_list(*fields))
+    line_model = JobLine if is_job else ServiceInvoiceLine
+    parent = "job_id" if is_job else "invoice_id"
+    lines: dict[int, list[tuple[Any, ...]]] = {}
+    for line in (line_model.objects.filter(**{f"{parent}__in": [r[0] for r in rows]})
+                 .order_by(parent, "position", "id")
+                 .values_list(parent, "description", "quantity", "unit_price", "discount_percent", "is_credit",
+                              "tax_code_id", "item_id")):  # fmt: skip
+        lines.setdefault(line[0], []).append(line)
+    taxes = {t.pk: t for t in TaxCode.objects.filter(organisation=org)}
+    items = {i.pk: i for i in Item.objects.filter(organisation=org)}
+    tz = org.tzinfo
+    records = []
+    for doc_id, number, ref, name, inclusive, description, updated_at, dated in rows:
+        issue_date = dated.astimezone(tz).date() if is_job else dated
+        records.append(_invoice(org, number, ref, name, inclusive, description, updated_at, issue_date,
+                                lines.get(doc_id, []), taxes, items))  # fmt: skip
+    return records
+
+
+def _invoice(org: Organisation, number: str, customer_ref: str, customer_name: str, inclusive: bool, memo: str,
+             updated_at: datetime, issue_date: date, rows: list[tuple[Any, ...]], taxes: dict[int, TaxCode],
+             items: dict[int, Item]) -> InvoiceRecord:  # fmt: skip
+    out = []
+    net = tax = money.ZERO
+    for _, description, qty, price, discount, is_credit, tax_id, item_id in rows:
+        code, item = taxes[tax_id], items.get(item_id) if item_id else None
+        t = money.line_totals(money.Line(qty, price, code.rate, discount, is_credit), inclusive)
+        net, tax = net + t.net, tax + t.tax
+        out.append(InvoiceLine(
+            description=description or (item.name if item else ""), quantity=qty, unit_price=price,
+            tax_code=code.code, tax_rate=code.rate, net_amount=t.net, tax_amount=t.tax, discount_percent=discount,
+            item_code=item.code if item else "", account_code=item.income_account_code if item else "",
+            is_credit=is_credit,
         ))  # fmt: skip
-    net = sum((ln.net_amount for ln in lines), money.ZERO)
-    tax = sum((ln.tax_amount for ln in lines), money.ZERO)
-    customer: Customer = doc.customer
     return InvoiceRecord(
-        number=doc.number, customer_number=customer.account_ref, issue_date=issue_date, lines=tuple(lines),
-        currency=org.home_currency, net_total=net, tax_total=tax, total=net + tax,
-        amounts_include_tax=doc.prices_include_tax, memo=memo[:1000], customer_name=customer.name,
-        marker=marker(org.slug, doc.number), updated_at=doc.updated_at,
+        number=number, customer_number=customer_ref, issue_date=issue_date, lines=tuple(out),
+        currency=org.home_currency, net_total=net, tax_total=tax, total=net + tax, amounts_include_tax=inclusive,
+        memo=memo[:1000], customer_name=customer_name, marker=marker(org.slug, number), updated_at=updated_at,
     )  # fmt: skip
-
-
-def qualifying(model: type[Job] | type[ServiceInvoice], org: Organisation) -> QuerySet[TrackedDocument]:
-    qs = model.objects.filter(organisation=org).qualifies_for_transfer()
-    return qs.select_related("customer").prefetch_related("lines__tax_code", "lines__item")
 
 
 _REF_OK = re.compile(r"^[A-Za-z0-9-]{1,20}$")

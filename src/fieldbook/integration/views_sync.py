@@ -66,14 +66,43 @@ def present(c: Compared, up: bool) -> dict[str, Any]:
         confirm = (c.ledger.ledger_id if up else c.local.number) or ""
     candidates = [((r.ledger_id if up else r.number) or "", f"{r.name if hasattr(r, 'name') else r.number} "
                    f"({r.number or r.ledger_id})") for r in c.candidates]  # fmt: skip
+    # An Add lists no field-by-field table (everything is new): a one-line summary says what goes.
+    changes = [] if c.action == Action.ADD else c.changes
     return {
         "key": c.key, "css": css, "label": label, "number": record.number if record else "",
         "name": getattr(record, "name", "") or getattr(record, "customer_name", ""), "reason": c.reason,
-        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": ch.ours, "theirs": ch.theirs,
-                     "conflict": ch.conflict} for ch in c.changes],
+        "summary": summary(record) if c.action == Action.ADD else "",
+        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": readable(ch.field, ch.ours),
+                     "theirs": readable(ch.field, ch.theirs), "conflict": ch.conflict} for ch in changes],
         "confirm": confirm, "candidates": candidates, "totals": c.totals,
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
+
+
+def readable(field: str, value: str) -> str:
+    """A compared value as a bookkeeper reads it (Compare compares normalised strings)."""
+    if field == "address":
+        return ", ".join(part for part in value.split(" | ") if part.strip())
+    if field == "lines":
+        out = []
+        for line in value.splitlines():
+            desc, qty, price, tax, discount, _item, credit = (line.split(" ; ") + [""] * 7)[:7]
+            text = f"{desc}: {qty} × {price} ({tax}"  # noqa: RUF001 (the sign a bookkeeper writes)
+            text += f", {discount} % off" if discount not in ("", "0", "0.00") else ""
+            text += ", credit)" if credit else ")"
+            out.append(text)
+        return "\n".join(out)
+    return value
+
+
+def summary(record: Any) -> str:
+    if record is None:
+        return ""
+    if hasattr(record, "lines"):
+        return f"{len(record.lines)} line(s), total {record.total} {record.currency} for {record.customer_name}"
+    bits = [record.email, ", ".join(p for p in (record.address.line1, record.address.city, record.address.postcode)
+                                    if p)]  # fmt: skip
+    return " · ".join(b for b in bits if b)
 
 
 def selection_from(post: Any) -> Selection:

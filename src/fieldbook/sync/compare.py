@@ -193,8 +193,10 @@ def _name_candidates(pairs: list[_Pair], up: bool) -> None:
 def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
     assert p.link is not None and p.local is not None
     ours = field_values(p.local)
-    theirs = field_values(p.ledger) if p.ledger is not None else dict(p.link.ledger_values)
     same_version = p.ledger is None or (bool(p.ledger.version) and p.ledger.version == p.link.ledger_version)
+    if same_version and all(value == p.link.local_values.get(name) for name, value in ours.items()):
+        return ()  # neither side changed (most linked records): no need to render the ledger's
+    theirs = field_values(p.ledger) if p.ledger is not None else dict(p.link.ledger_values)
     changes = []
     for name, value in ours.items():
         by = set()

@@ -46,6 +46,8 @@ def decimal_text(value: Decimal) -> str:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, str):  # most fields: checked first
+        return " ".join(value.split())
     if value is None:
         return ""
     if isinstance(value, Decimal):

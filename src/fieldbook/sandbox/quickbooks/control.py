@@ -6,12 +6,13 @@ Used directly by in-process tests and through `/control/quickbooks/<action>` whe
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from fieldbook.sandbox.quickbooks import errors, oauth, tokens, transactions
+from fieldbook.sandbox.quickbooks import errors, names, oauth, tokens, transactions
 from fieldbook.sandbox.quickbooks.api import QuickBooksApp
-from fieldbook.sandbox.quickbooks.model import Company
+from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company
 from fieldbook.sandbox.quickbooks.seed import new_company_tree
 
 REALM_BASE = 9341450000000000
@@ -24,12 +25,21 @@ CLIENT_SECRET = tokens.DEFAULT_CLIENT_SECRET
 HTTP_ACTIONS = frozenset({
     "seed_company", "issue_tokens", "approve_consent", "void_invoice", "record_payment", "delete_invoice",
     "expire_access_tokens", "revoke_tokens", "set_preferences", "customers", "invoices", "companies",
-    "register_app",
+    "register_app", "seed_records",
 })
 
 
 class ControlError(ValueError):
     """A control call that the books refuse (e.g. paying more than the balance)."""
+
+
+class _BulkView(Company):
+    """The company as the API's create functions see it during `seed_records`: the same tree, but
+    the name and invoice lists they scan look empty. Those scans (unique DisplayName, unique
+    DocNumber, the customer's open balance) cost O(n) per record; the bulk load does each once."""
+
+    def live(self, entity: str) -> list[dict[str, Any]]:
+        return [] if entity in (*NAME_ENTITIES, "Invoice") else super().live(entity)
 
 
 class QuickBooksControl:
@@ -162,6 +172,36 @@ class QuickBooksControl:
             self._commit()
             return copy.deepcopy(payment)
 
+    def seed_records(self, realm_id: str, customers: list[dict[str, Any]] | None = None,
+                     invoices: list[dict[str, Any]] | None = None,
+                     created_at: str | None = None) -> dict[str, list[str]]:
+        """Load many customers, then invoices, at once (benchmarks): each body is checked and
+        computed by the same create functions as POST /customer and /invoice; all or nothing;
+        one write of the state file. `created_at` (ISO with a zone, not in the future) back-dates
+        MetaData, as books that existed before. Returns the new ids in the order given."""
+        with self.app.store.lock:
+            company = self._company(str(realm_id))
+            now = self.app.clock.now()
+            at = datetime.fromisoformat(created_at) if created_at else now
+            if at.tzinfo is None or at > now:
+                raise ValueError("created_at must be an ISO time with a zone, not in the future")
+            view = _BulkView(company.tree)
+            saved = (copy.deepcopy(company.tree.get("next_ids", {})), company.tree.get("last_doc_number"))
+            made: list[tuple[str, str]] = []
+            touched: set[str] = set()
+            try:
+                ids = {"customers": _seed_customers(company, view, customers or [], at, made),
+                       "invoices": _seed_invoices(company, view, invoices or [], at, made, touched)}
+            except BaseException:
+                for entity, object_id in made:
+                    company.table(entity).pop(object_id, None)
+                company.tree["next_ids"], company.tree["last_doc_number"] = saved
+                raise
+            finally:
+                _refresh_balances(company, touched)
+            self._commit()
+            return ids
+
     # ---- read helpers for tests: the stored objects, "_status" = "Deleted" | "Voided" included ----
     def customers(self, realm_id: str | None = None) -> list[dict[str, Any]]:
         with self.app.store.lock:
@@ -175,3 +215,59 @@ class QuickBooksControl:
 
     def company(self, realm_id: str | None = None) -> Company:
         return self._company(str(realm_id or self.default_realm))
+
+
+
+def _seed_customers(company: Company, view: Company, bodies: list[dict[str, Any]], at: datetime,
+                    made: list[tuple[str, str]]) -> list[str]:
+    taken = {str(obj.get("DisplayName", "")).casefold() for entity in NAME_ENTITIES for obj in company.live(entity)}
+    out = []
+    for n, body in enumerate(bodies):
+        try:
+            obj = names.create(view, "Customer", body, at)
+        except errors.QboError as exc:
+            raise ControlError(f"customers[{n}]: {exc.errors[0].detail}") from exc
+        made.append(("Customer", obj["Id"]))
+        key = str(obj["DisplayName"]).casefold()
+        if key in taken:  # ref §3: unique across names, ignoring case (as names._check_unique)
+            raise ControlError(f"customers[{n}]: the name {obj['DisplayName']!r} is already used")
+        taken.add(key)
+        out.append(obj["Id"])
+    return out
+
+
+def _seed_invoices(company: Company, view: Company, bodies: list[dict[str, Any]], at: datetime,
+                   made: list[tuple[str, str]], touched: set[str]) -> list[str]:
+    numbers = {str(invoice.get("DocNumber")) for invoice in company.live("Invoice")}
+    out = []
+    for n, body in enumerate(bodies):
+        customer = body.get("CustomerRef") if isinstance(body, dict) else None
+        if isinstance(customer, dict):
+            touched.add(str(customer.get("value")))
+        try:
+            obj = transactions.create_invoice(view, body, at, False)
+        except errors.QboError as exc:
+            raise ControlError(f"invoices[{n}]: {exc.errors[0].detail}") from exc
+        made.append(("Invoice", obj["Id"]))
+        if str(obj["DocNumber"]) in numbers:  # as invoices._doc_number without allowduplicatedocnum
+            raise ControlError(f"invoices[{n}]: DocNumber {obj['DocNumber']} is already used")
+        numbers.add(str(obj["DocNumber"]))
+        out.append(obj["Id"])
+    return out
+
+
+def _refresh_balances(company: Company, customer_ids: set[str]) -> None:
+    """`invoices.refresh_customer_balance` for many customers in one pass over the invoices."""
+    if not customer_ids:
+        return
+    open_totals = dict.fromkeys(customer_ids, Decimal("0"))
+    for invoice in company.live("Invoice"):
+        customer_id = str(invoice.get("CustomerRef", {}).get("value"))
+        if customer_id in open_totals:
+            open_totals[customer_id] += Decimal(str(invoice.get("Balance", "0")))
+    for customer_id, open_total in open_totals.items():
+        customer = company.get("Customer", customer_id, include_deleted=True)
+        if customer is not None:
+            balance = Decimal(str(customer.get("_opening_balance", "0"))) + open_total
+            customer["Balance"] = balance
+            customer["BalanceWithJobs"] = balance
