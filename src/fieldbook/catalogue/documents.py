@@ -12,18 +12,13 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F
-from django.utils import timezone
 
 from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.core import money
+from fieldbook.core import tracking as core_tracking
 
 
-class TrackedQuerySet(models.QuerySet[Any]):
-    def update_tracked(self, **fields: Any) -> int:
-        """Bulk update that still bumps version and updated_at (Set Flags, merge)."""
-        return self.update(version=F("version") + 1, updated_at=timezone.now(), **fields)
-
+class TrackedQuerySet(core_tracking.TrackedQuerySet[Any]):
     def set_flags(self, ready_for_invoice: bool, transfer_to_accounts: bool) -> int:
         return self.update_tracked(ready_for_invoice=ready_for_invoice, transfer_to_accounts=transfer_to_accounts)
 
@@ -31,33 +26,22 @@ class TrackedQuerySet(models.QuerySet[Any]):
         return self.filter(ready_for_invoice=True, transfer_to_accounts=True)
 
 
-class TrackedDocument(models.Model):
+class TrackedDocument(core_tracking.TrackedModel):
     number = models.CharField(max_length=20, editable=False)
     prices_include_tax = models.BooleanField("Prices include tax", default=False)
     # The user's guide: documents are picked up by the next transfer when closed/generated and both
     # flags are set; the flags are cleared by the transfer and can be set again with Set Flags.
     ready_for_invoice = models.BooleanField("Ready for Invoice", default=False)
     transfer_to_accounts = models.BooleanField("Transfer to Accounts", default=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
     # The version last transferred to a ledger (set by the integration); None = never transferred.
     transferred_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return self.number
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            self.version = (self.version or 0) + 1
-        self.updated_at = timezone.now()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
 
     @property
     def flagged(self) -> bool:

@@ -3,8 +3,6 @@ generated from them, one per contract and billing period (a database constraint,
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.utils import timezone
 from fieldbook.catalogue.documents import DocumentLine, TrackedDocument, TrackedQuerySet
 from fieldbook.core import money
 from fieldbook.core.models import Organisation
+from fieldbook.core.tracking import TrackedModel
 from fieldbook.customers.models import Customer
 
 INVOICE_PREFIX = "S"
@@ -22,7 +21,7 @@ def invoice_number(n: int) -> str:
     return f"{INVOICE_PREFIX}{n:04d}"
 
 
-class ServiceContract(models.Model):
+class ServiceContract(TrackedModel):
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
@@ -44,9 +43,7 @@ class ServiceContract(models.Model):
     billing_timing = models.CharField("Billed", max_length=8, choices=Timing.choices, default=Timing.ADVANCE)
     prices_include_tax = models.BooleanField("Prices include tax", default=False)
     active = models.BooleanField(default=True, help_text="Only active contracts are invoiced.")
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["customer__name", "start_date", "id"]
@@ -58,12 +55,6 @@ class ServiceContract(models.Model):
 
     def __str__(self) -> str:
         return self.reference or self.description
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            self.version = (self.version or 0) + 1
-        self.updated_at = timezone.now()
-        super().save(*args, **kwargs)
 
     def totals(self) -> money.Totals:
         """What each of its invoices comes to."""

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from fieldbook.core.tracking import TrackedModel
 from fieldbook.customers.models import Customer
 
 
@@ -40,7 +41,7 @@ def merge_customers(target: Customer, duplicates: Iterable[Customer]) -> int:
             model = field.model
             qs = model._default_manager.filter(**{f"{field.name}__in": ids})
             update: dict[str, Any] = {field.name: target}
-            if hasattr(model, "version") and hasattr(model, "updated_at"):
+            if issubclass(model, TrackedModel):
                 update.update(version=F("version") + 1, updated_at=timezone.now())
             moved += qs.update(**update)
         Customer.objects.filter(pk__in=ids).update_tracked(active=False, merged_into=target)

@@ -3,30 +3,23 @@ engine's Compare relies on them to tell what changed since the last transfer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F
-from django.utils import timezone
 
 from fieldbook.core.models import Organisation
+from fieldbook.core.tracking import TrackedModel, TrackedQuerySet
 
 account_ref_validator = RegexValidator(
     r"^[A-Za-z0-9-]{1,20}$", "Use up to 20 letters, digits or hyphens (no spaces)."
 )
 
 
-class CustomerQuerySet(models.QuerySet["Customer"]):
-    def update_tracked(self, **fields: Any) -> int:
-        """Bulk update that still bumps version and updated_at (bulk actions, merge)."""
-        return self.update(version=F("version") + 1, updated_at=timezone.now(), **fields)
-
+class CustomerQuerySet(TrackedQuerySet["Customer"]):
     def for_org(self, organisation: Organisation) -> CustomerQuerySet:
         return self.filter(organisation=organisation)
 
 
-class Customer(models.Model):
+class Customer(TrackedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="customers")
     account_ref = models.CharField("Account reference", max_length=20, validators=[account_ref_validator])
     name = models.CharField(max_length=200)
@@ -49,9 +42,7 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -67,15 +58,6 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_ref})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            self.version = (self.version or 0) + 1
-        self.updated_at = timezone.now()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
 
     @property
     def contact_name(self) -> str:
