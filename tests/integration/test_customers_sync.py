@@ -178,3 +178,28 @@ def test_a_refused_record_fails_alone_with_a_fix_and_retry_sends_it_again(
     assert list(retried.steps.values_list("local_number", flat=True)) == ["BAD"]
     names = [c["DisplayName"] for c in sandbox.quickbooks.customers()]
     assert names.count("Good Customer Ltd") == 1 and names.count("Bad Email Ltd") == 1
+
+
+def test_download_updates_a_linked_customer_and_bumps_its_version(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    import httpx
+
+    customer = Customer.objects.create(organisation=org_a, account_ref="DOWN-1", name="Down Under Ltd")
+    sync(client_a, ["DOWN-1"], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(local_number="DOWN-1")
+    ledger = next(c for c in sandbox.quickbooks.customers() if c["Id"] == link.ledger_id)
+    tokens = sandbox.quickbooks.issue_tokens()
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox.test") as http:
+        http.post(f"/quickbooks/v3/company/{sandbox.quickbooks.default_realm}/customer",
+                  json={"Id": ledger["Id"], "SyncToken": ledger["SyncToken"], "sparse": True,
+                        "PrimaryEmailAddr": {"Address": "new@downunder.example"}},
+                  headers={"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"},
+                  ).raise_for_status()  # fmt: skip
+    version = Customer.objects.get(pk=customer.pk).version
+    rows = compare_rows(client_a, COMPARE_DOWN)
+    key = next(k for k, r in rows.items() if r["number"] == "DOWN-1" or k.endswith(link.ledger_id))
+    assert rows[key]["label"] == "Update" and [c["name"] for c in rows[key]["changes"]] == ["email"]
+    run = sync(client_a, [key], django_capture_on_commit_callbacks, direction="down")
+    assert run.counts == {"updated": 1}, (run.counts, run.reason)
+    customer.refresh_from_db()
+    assert customer.email == "new@downunder.example" and customer.version == version + 1
