@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.core import money
@@ -21,6 +22,19 @@ from fieldbook.core import tracking as core_tracking
 class TrackedQuerySet(core_tracking.TrackedQuerySet[Any]):
     def set_flags(self, ready_for_invoice: bool, transfer_to_accounts: bool) -> int:
         return self.update_tracked(ready_for_invoice=ready_for_invoice, transfer_to_accounts=transfer_to_accounts)
+
+    def filtered(self, customer: str = "", flags: str = "") -> TrackedQuerySet:
+        """The Closed Jobs / Service Invoices filters: a customer (name, or exact account
+        reference) and the two flags both set ("set") or not both set ("unset")."""
+        qs = self
+        if customer.strip():
+            term = customer.strip()
+            qs = qs.filter(Q(customer__name__icontains=term) | Q(customer__account_ref__iexact=term))
+        if flags == "set":
+            qs = qs.filter(ready_for_invoice=True, transfer_to_accounts=True)
+        elif flags == "unset":
+            qs = qs.exclude(ready_for_invoice=True, transfer_to_accounts=True)
+        return qs
 
     def flagged(self) -> TrackedQuerySet:
         return self.filter(ready_for_invoice=True, transfer_to_accounts=True)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,14 +29,7 @@ def filter_invoices(org: Organisation, form: ServiceInvoiceFilter) -> QuerySet[S
     qs = ServiceInvoice.objects.for_org(org).select_related("customer", "contract").order_by("invoice_date", "id")
     data = form.cleaned_data
     qs = qs.filter(invoice_date__gte=data["period_from"], invoice_date__lte=data["period_to"])
-    if data.get("customer"):
-        term = data["customer"].strip()
-        qs = qs.filter(Q(customer__name__icontains=term) | Q(customer__account_ref__iexact=term))
-    if data.get("flags") == "set":
-        qs = qs.filter(ready_for_invoice=True, transfer_to_accounts=True)
-    elif data.get("flags") == "unset":
-        qs = qs.exclude(ready_for_invoice=True, transfer_to_accounts=True)
-    return qs
+    return qs.filtered(data.get("customer") or "", data.get("flags") or "")
 
 
 def service_invoices(request: HttpRequest) -> HttpResponse:

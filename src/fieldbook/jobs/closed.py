@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,14 +37,7 @@ def filter_closed_jobs(org: Organisation, form: ClosedJobsFilter) -> QuerySet[Jo
         qs = qs.filter(closed_at__gte=local_day_start(data["closed_from"], tz))
     if data.get("closed_to"):
         qs = qs.filter(closed_at__lt=local_day_start(data["closed_to"] + timedelta(days=1), tz))
-    if data.get("customer"):
-        term = data["customer"].strip()
-        qs = qs.filter(Q(customer__name__icontains=term) | Q(customer__account_ref__iexact=term))
-    if data.get("flags") == "set":
-        qs = qs.filter(ready_for_invoice=True, transfer_to_accounts=True)
-    elif data.get("flags") == "unset":
-        qs = qs.exclude(ready_for_invoice=True, transfer_to_accounts=True)
-    return qs
+    return qs.filtered(data.get("customer") or "", data.get("flags") or "")
 
 
 def closed_jobs(request: HttpRequest) -> HttpResponse:
