@@ -12,6 +12,7 @@ def _superusers_only(request: HttpRequest) -> bool:
 
 
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+admin.site.login_form = core_views.ThrottledAdminAuthenticationForm
 admin.site.site_header = "Fieldbook operators"
 
 urlpatterns = [

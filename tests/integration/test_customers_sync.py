@@ -203,3 +203,44 @@ def test_download_updates_a_linked_customer_and_bumps_its_version(
     assert run.counts == {"updated": 1}, (run.counts, run.reason)
     customer.refresh_from_db()
     assert customer.email == "new@downunder.example" and customer.version == version + 1
+
+
+def test_a_revoked_connection_pauses_the_run_and_reconnecting_resumes_it(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from fieldbook.integration import service
+    from tests.integration.test_connect import consent
+
+    Customer.objects.create(organisation=org_a, account_ref="PAUSE-1", name="Paused Ltd")
+    client_a.post(START, {"selected": ["PAUSE-1"], "direction": "up"})  # planned and queued
+    run = SyncRun.objects.get()
+    # Before the worker gets to it, the user revokes Fieldbook's access in QuickBooks.
+    sandbox.quickbooks.expire_access_tokens(sandbox.quickbooks.default_realm)
+    sandbox.quickbooks.revoke_tokens(sandbox.quickbooks.default_realm)
+    run = service.execute(run.pk)
+    assert run.state == "paused" and "econnect" in run.reason, (run.state, run.reason)
+    connected.refresh_from_db()
+    assert connected.status == "reconnect_required" and connected.run_lease == ""
+    assert not [c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Paused Ltd"]
+    # The user reconnects; the paused run carries on by itself, and only once.
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.get(consent(client_a, sandbox))
+    run.refresh_from_db()
+    assert run.state == "done" and run.counts == {"created": 1}, (run.state, run.counts, run.reason)
+    assert len([c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Paused Ltd"]) == 1
+
+
+def test_a_crash_outside_the_ledger_pauses_the_run_and_frees_the_lease(
+        client_a, org_a, connected, immediate_tasks, django_capture_on_commit_callbacks, monkeypatch):  # type: ignore[no-untyped-def]
+    from fieldbook.sync.apply import Engine
+
+    def broken(self, run_id):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Engine, "resume", broken)
+    Customer.objects.create(organisation=org_a, account_ref="CRASH-1", name="Crash Ltd")
+    run = sync(client_a, ["CRASH-1"], django_capture_on_commit_callbacks)
+    assert run.state == "paused" and "RuntimeError" in run.reason
+    connected.refresh_from_db()
+    assert connected.run_lease == ""  # the next Start Sync is not refused forever
+    page = client_a.get(reverse("integration:run", args=[run.pk])).content.decode()
+    assert "Resume this run" in page

@@ -77,3 +77,15 @@ def test_item_price_cannot_be_negative(client_a, org_a):  # type: ignore[no-unty
     response = client_a.post(reverse("catalogue:item_create"), {"code": "X", "name": "X", "unit_price": "-1"})
     assert "greater than or equal to 0" in " ".join(response.context["form"].errors["unit_price"])
     assert not Item.objects.exists()
+
+
+def test_the_rate_of_a_tax_code_in_use_cannot_change(client_a, org_a):  # type: ignore[no-untyped-def]
+    from tests.web.isolation.catalogue import make_job, tax_codes
+
+    code = tax_codes(org_a)["VAT20"]
+    make_job(org_a)  # uses VAT20
+    response = client_a.post(reverse("catalogue:taxcode_edit", args=[code.pk]),
+                             {"code": code.code, "name": code.name, "rate": "17.5", "active": "on"})  # fmt: skip
+    assert response.status_code == 200 and "cannot change" in response.content.decode()
+    code.refresh_from_db()
+    assert code.rate == Decimal("20")

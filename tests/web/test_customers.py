@@ -70,9 +70,22 @@ def test_form_edit_bumps_version(client_a, org_a):  # type: ignore[no-untyped-de
 
 def test_deactivate_bumps_version(client_a, org_a):  # type: ignore[no-untyped-def]
     customer = make_customer(org_a)
-    client_a.post(reverse("customers:deactivate", args=[customer.pk]))
+    client_a.post(reverse("customers:deactivate", args=[customer.pk]), {"active": "0"})
+    client_a.post(reverse("customers:deactivate", args=[customer.pk]), {"active": "0"})  # a double click
     customer.refresh_from_db()
     assert not customer.active and customer.version == 2
+
+
+def test_a_merged_duplicate_cannot_be_reactivated(client_a, org_a):  # type: ignore[no-untyped-def]
+    target, dupe = make_customer(org_a, "T"), make_customer(org_a, "D")
+    merge_customers(target, [dupe])
+    response = client_a.post(reverse("customers:deactivate", args=[dupe.pk]), {"active": "1"}, follow=True)
+    assert "stays inactive" in response.content.decode()
+    response = client_a.post(reverse("customers:edit", args=[dupe.pk]), {"account_ref": "D", "name": "D",
+                                                                          "active": "on"})  # fmt: skip
+    assert "stays inactive" in response.content.decode()
+    dupe.refresh_from_db()
+    assert not dupe.active
 
 
 def test_bulk_action_bumps_version(client_a, org_a):  # type: ignore[no-untyped-def]
@@ -94,13 +107,36 @@ def test_admin_save_bumps_version(org_a, rf, admin_user):  # type: ignore[no-unt
     assert customer.version == 2
 
 
-def test_admin_is_for_superusers_only(client_a, admin_client):  # type: ignore[no-untyped-def]
-    assert client_a.get("/admin/").status_code == 302  # a member, even an admin member, is sent to log in
+def test_admin_is_for_superusers_only(client_a, alice, admin_client):  # type: ignore[no-untyped-def]
+    alice.is_staff = True  # staff status alone would let stock Django's admin in
+    alice.save()
+    assert client_a.get("/admin/").status_code == 302  # a member, even a staff one, is sent to log in
     assert admin_client.get("/admin/").status_code == 200
+
+
+def test_admin_login_is_rate_limited_too(admin_user, settings):  # type: ignore[no-untyped-def]
+    client = Client()
+    for _ in range(settings.LOGIN_MAX_ATTEMPTS):
+        client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "admin", "password": "password"})
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_a_valid_login_does_not_reset_the_address_count(alice, bob, settings):  # type: ignore[no-untyped-def]
+    client = Client()
+    for _ in range(settings.LOGIN_MAX_ATTEMPTS - 1):
+        client.post(reverse("login"), {"username": "bob", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "alice", "password": "correct horse battery"}).status_code == 302
+    client.logout()
+    client.post(reverse("login"), {"username": "bob", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "bob", "password": "correct horse battery"})
+    assert "Too many failed sign-in attempts" in response.content.decode()
 
 
 def test_merge_moves_everything_and_keeps_duplicates(client_a, org_a):  # type: ignore[no-untyped-def]
     target, dupe1, dupe2 = make_customer(org_a, "T"), make_customer(org_a, "D1"), make_customer(org_a, "D2")
+    prefill = client_a.post(reverse("customers:merge"), {"selected": [dupe1.pk, dupe2.pk]})  # from the list
+    assert prefill.status_code == 200 and not prefill.context["form"].is_bound
     response = client_a.post(reverse("customers:merge"), {"target": target.pk, "duplicates": [dupe1.pk, dupe2.pk]})
     assert response.status_code == 302
     for d in (dupe1, dupe2):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -190,3 +191,25 @@ def test_post_without_csrf_token_is_refused(alice, org_a):  # type: ignore[no-un
     assert client.post(reverse("jobs:close", args=[job.pk])).status_code == 403
     job.refresh_from_db()
     assert job.status == "open"
+
+
+def test_an_edit_cannot_remove_every_line_of_a_closed_job(client_a, org_a):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True)
+    line = job.lines.get()
+    data = job_post(job.customer, [{"description": line.description, "unit_price": str(line.unit_price),
+                                    "tax_code": line.tax_code_id, "DELETE": "on"}], job=job)  # fmt: skip
+    response = client_a.post(reverse("jobs:edit", args=[job.pk]), data)
+    assert response.status_code == 200 and "must keep at least one line" in response.content.decode()
+    job.refresh_from_db()
+    assert job.lines.count() == 1 and job.version == 1  # nothing half-saved
+
+
+def test_pages_show_times_in_the_organisations_time_zone(client_a, org_a):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    org_a.timezone = "Pacific/Auckland"
+    org_a.save()
+    job = make_job(org_a, closed=True)
+    Job.objects.filter(pk=job.pk).update(closed_at=datetime(2026, 3, 4, 12, 30, tzinfo=UTC))
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "5 Mar" in page or "5 March" in page or "05/03" in page or "2026-03-05" in page, page

@@ -37,6 +37,11 @@ class TaxCodeForm(_OrgCodeForm):
         cleaned = super().clean() or {}
         if cleaned.get("is_exempt") and cleaned.get("rate"):
             self.add_error("rate", "An exempt tax code has a rate of 0.")
+        # Lines price from their tax code's rate: changing it would silently change the totals of
+        # closed jobs and generated invoices, some already in a ledger. A new rate is a new code.
+        if self.instance.pk and "rate" in self.changed_data and self.instance.in_use():
+            self.add_error("rate", "This tax code is used on jobs or invoices, so its rate cannot change. "
+                                   "Create a new tax code for the new rate and make this one inactive.")
         return cleaned
 
     def save(self, commit: bool = True) -> TaxCode:

@@ -70,7 +70,7 @@ class ConnectionSettings:
     base_url: str  # API root, e.g. https://quickbooks.api.intuit.com or http://127.0.0.1:8765/quickbooks
     auth_url: str  # OAuth root (authorize/token/revoke live under it); may equal base_url locally
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # never in a log line or an assertion message
     redirect_uri: str = ""
     company_id: str = ""  # QBO realmId, Xero tenant id, Sage business id
     home_currency: str = "GBP"
@@ -80,8 +80,8 @@ class ConnectionSettings:
 
 @dataclass(frozen=True)
 class TokenSet:
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: datetime
     refresh_expires_at: datetime | None = None
     company_id: str = ""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from fieldbook.core.models import Membership
 
@@ -35,4 +36,9 @@ class OrganisationMiddleware:
             if membership is not None:
                 request.organisation = membership.organisation  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
-        return self.get_response(request)
+                # Times on every page in the organisation's zone, as its date filters use.
+                timezone.activate(membership.organisation.tzinfo)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -27,5 +27,5 @@ def record_failure(username: str, address: str) -> None:
                 cache.set(key, 1, settings.LOGIN_WINDOW_SECONDS)
 
 
-def clear(username: str, address: str) -> None:
-    cache.delete_many([_key("user", username), _key("ip", address)])
+def clear_user(username: str) -> None:
+    cache.delete(_key("user", username))

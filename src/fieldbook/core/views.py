@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,24 +18,37 @@ def _client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": "Too many failed sign-in attempts. Wait a few minutes and try again.",
-    }
+LOCKED = "Too many failed sign-in attempts. Wait a few minutes and try again."
+
+
+class ThrottleMixin:
+    """Sign-in throttling for any AuthenticationForm (ours and the admin's)."""
+
+    data: Any
+    request: HttpRequest | None
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
         address = _client_address(self.request) if self.request else ""
         if ratelimit.is_locked(username, address):
-            raise ValidationError(self.error_messages["locked"], code="locked")
+            raise ValidationError(LOCKED, code="locked")
         try:
-            cleaned = super().clean()
+            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
         except ValidationError:
             ratelimit.record_failure(username, address)
             raise
-        ratelimit.clear(username, address)
+        # Only the user's own count: a valid login must not reset an address's count, or one
+        # account could be used to keep guessing other users' passwords.
+        ratelimit.clear_user(username)
         return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottleMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottleMixin, AdminAuthenticationForm):
+    pass
 
 
 @method_decorator(login_not_required, name="dispatch")

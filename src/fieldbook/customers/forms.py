@@ -32,6 +32,12 @@ class CustomerForm(forms.ModelForm[Customer]):
             raise forms.ValidationError(f"Another customer already uses the account reference {ref}.")
         return ref
 
+    def clean_active(self) -> bool:
+        active = bool(self.cleaned_data.get("active"))
+        if active and self.instance.merged_into_id:
+            raise forms.ValidationError("This customer was merged into another; it stays inactive.")
+        return active
+
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if not name:

@@ -81,8 +81,13 @@ def _saved(request: HttpRequest, customer: Customer | None) -> str:
 @require_POST
 def customer_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk, organisation=current_organisation(request))
-    customer.active = not customer.active
-    customer.save(update_fields=["active"])
+    wanted = request.POST.get("active") == "1"  # the state asked for, so a double click cannot flip it back
+    if wanted and customer.merged_into_id:
+        messages.error(request, f"{customer} was merged into {customer.merged_into}: it stays inactive.")
+        return redirect("customers:detail", pk=customer.pk)
+    if customer.active != wanted:
+        customer.active = wanted
+        customer.save(update_fields=["active"])
     state = "reactivated" if customer.active else "deactivated"
     messages.success(request, f"Customer {customer} {state}.")
     return redirect("customers:detail", pk=customer.pk)
@@ -112,8 +117,11 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
 
 def customer_merge(request: HttpRequest) -> HttpResponse:
     org = current_organisation(request)
-    form = CustomerMergeForm(request.POST or None, organisation=org, initial=_merge_initial(request, org))
-    if request.method == "POST" and form.is_valid():
+    # From the list's "Merge selected…" (a POST of the ticked rows): show the form prefilled.
+    prefill = request.method == "POST" and "target" not in request.POST
+    data = None if prefill else (request.POST or None)
+    form = CustomerMergeForm(data, organisation=org, initial=_merge_initial(request, org))
+    if data is not None and form.is_valid():
         target = form.cleaned_data["target"]
         duplicates = list(form.cleaned_data["duplicates"])
         moved = merge_customers(target, duplicates)
@@ -124,5 +132,5 @@ def customer_merge(request: HttpRequest) -> HttpResponse:
 
 
 def _merge_initial(request: HttpRequest, org: Any) -> dict[str, Any]:
-    ids = [int(i) for i in request.GET.getlist("selected") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
     return {"duplicates": Customer.objects.filter(organisation=org, pk__in=ids)} if ids else {}

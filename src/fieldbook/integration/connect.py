@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.utils import timezone
 
 from fieldbook.connectors.errors import LedgerError
@@ -49,7 +51,20 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     connection.save()
     if not (connection.mapping or {}).get("tax_codes"):
         _suggest_mapping(connection, host_url)
+    _resume_paused(connection)
     return info
+
+
+def _resume_paused(connection: Connection) -> None:
+    """Work paused by "reconnect required" goes on once the user has reconnected."""
+    from fieldbook.integration import service
+    from fieldbook.integration.models import SyncRun
+
+    run = SyncRun.objects.filter(connection=connection, state="paused").order_by("created_at").first()
+    if run is not None:
+        # If a run is going, the paused one can be resumed from its page afterwards.
+        with contextlib.suppress(service.AlreadyRunning):
+            service.resume(connection, run)
 
 
 def _suggest_mapping(connection: Connection, host_url: str) -> None:

@@ -47,7 +47,10 @@ class ConnectionSettingsForm(forms.ModelForm[Connection]):
         if self.cleaned_data.get("client_secret"):
             connection.client_secret = self.cleaned_data["client_secret"]
         if commit:
-            connection.save()
+            # Only what this form owns: a full save would write back tokens, the lease and the
+            # status as they were when the page was read, losing a refresh made meanwhile.
+            fields = ["environment", "local_url", "client_id", "client_secret"]
+            connection.save(update_fields=fields if connection.pk else None)
         return connection
 
 

@@ -6,6 +6,7 @@ background by `tasks.execute_run`; the sweeper resumes runs whose heartbeat went
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +40,8 @@ from fieldbook.sync.apply import Engine
 from fieldbook.sync.compare import Action, Compared, compare
 from fieldbook.sync.plan import Selection, plan
 from fieldbook.sync.store import Run, RunState, Transfer
+
+logger = logging.getLogger(__name__)
 
 OPTIONS = {
     "customers": "Customers",
@@ -194,6 +197,11 @@ def execute(run_id: str, connector: Connector | None = None,
         mark_reconnect(connection, exc.message)
     except LedgerError as exc:
         _pause(run, f"{exc.message} {exc.fix}".strip())
+    except Exception as exc:
+        # Anything else (a bug, the database gone): pause with the reason so the lease is freed
+        # and the user sees it; the journal keeps every open request for a resume.
+        logger.exception("Sync run %s stopped unexpectedly", run_id)
+        _pause(run, f"The run stopped unexpectedly ({type(exc).__name__}). Resume it, or contact support.")
     finally:
         pulse.stop()
         run.refresh_from_db()
@@ -231,6 +239,16 @@ class _Pulse:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+
+
+def resume(connection: Connection, run: SyncRun) -> None:
+    """Queue a paused run again (after a reconnect, or the user's Resume): its open requests are
+    looked up before anything is resent. Raises AlreadyRunning if another run holds the lease."""
+    _take_lease(connection, run.pk)
+    SyncRun.objects.filter(pk=run.pk, state=RunState.PAUSED).update(state=RunState.PENDING, reason="")
+    from fieldbook.integration.tasks import execute_run
+
+    transaction.on_commit(lambda: execute_run.enqueue(run.pk))
 
 
 def _pause(run: SyncRun, reason: str) -> None:

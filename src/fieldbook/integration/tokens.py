@@ -15,7 +15,10 @@ from django.utils import timezone
 from fieldbook.connectors.base import TokenSet
 from fieldbook.integration.models import Connection
 
-TOKEN_LOCK_SECONDS = 30  # a refresh is one HTTP call; a crashed holder frees the lock this soon
+# Longer than the HTTP client's read timeout (60 s): a slow token call must never let a second
+# process refresh with the same refresh token (Sage has no grace period). A crashed holder
+# frees the lock after this long.
+TOKEN_LOCK_SECONDS = 120
 
 
 class ConnectionTokenStore:
@@ -50,9 +53,10 @@ class ConnectionTokenStore:
         deadline = time.monotonic() + TOKEN_LOCK_SECONDS
         while True:
             now = timezone.now()
+            mine = now + timedelta(seconds=TOKEN_LOCK_SECONDS)
             taken = Connection.objects.filter(
                 Q(token_lock_until__isnull=True) | Q(token_lock_until__lt=now), pk=self.connection_id
-            ).update(token_lock_until=now + timedelta(seconds=TOKEN_LOCK_SECONDS))
+            ).update(token_lock_until=mine)
             if taken:
                 break
             if time.monotonic() > deadline:
@@ -61,4 +65,5 @@ class ConnectionTokenStore:
         try:
             yield
         finally:
-            Connection.objects.filter(pk=self.connection_id).update(token_lock_until=None)
+            # Only our own lock: if it expired and someone else took it, theirs stays.
+            Connection.objects.filter(pk=self.connection_id, token_lock_until=mine).update(token_lock_until=None)

@@ -183,6 +183,23 @@ def retry(request: HttpRequest, run_id: str) -> HttpResponse:
     return redirect("integration:run", run_id=new.pk)
 
 
+@require_POST
+def resume_run(request: HttpRequest, run_id: str) -> HttpResponse:
+    run = _run(request, run_id)
+    if run.state != "paused":
+        messages.error(request, "Only a paused run can be resumed.")
+    elif not run.connection.is_connected:
+        messages.error(request, "Reconnect to the ledger in Settings first; the run resumes after that.")
+    else:
+        try:
+            service.resume(run.connection, run)
+        except service.AlreadyRunning as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Resuming: records already sent are looked up in the ledger first.")
+    return redirect("integration:run", run_id=run.pk)
+
+
 def history(request: HttpRequest) -> HttpResponse:
     runs = SyncRun.objects.filter(organisation=current_organisation(request)).select_related("connection", "started_by")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))

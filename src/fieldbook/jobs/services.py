@@ -30,6 +30,10 @@ def save_job(form: JobForm, lines: BaseLineFormSet) -> Job:
             job.save()
         lines.instance = job
         lines.save_lines()
+        if job.is_closed and not job.lines.exists():
+            # Closing needs a line; an edit must not empty a closed job either (an empty invoice
+            # would go to the ledger). Raising rolls the whole edit back.
+            raise JobRefused(f"Job {job.number} is closed: it must keep at least one line.")
     return job
 
 

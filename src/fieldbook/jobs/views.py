@@ -68,9 +68,13 @@ def _job_form(request: HttpRequest, job: Job) -> HttpResponse:
     form = JobForm(data, instance=job, organisation=org, initial=initial)
     lines = JobLineFormSet(data, instance=job, organisation=org, prefix="lines")
     if data is not None and form.is_valid() and lines.is_valid():
-        saved = services.save_job(form, lines)
-        messages.success(request, f"Job {saved.number} {'created' if creating else 'saved'}.")
-        return redirect("jobs:detail", pk=saved.pk)
+        try:
+            saved = services.save_job(form, lines)
+        except services.JobRefused as exc:
+            form.add_error(None, str(exc))  # shown at the top of the form; nothing was saved
+        else:
+            messages.success(request, f"Job {saved.number} {'created' if creating else 'saved'}.")
+            return redirect("jobs:detail", pk=saved.pk)
     return render(request, "jobs/job_form.html", {"form": form, "lines": lines, "object": None if creating else job})
 
 

@@ -194,7 +194,9 @@ class Engine:
         if not steps:
             return
         try:
-            requests = self.connector.prepare([p.step for p in steps])
+            # prepare may read (company rules, a token refresh): a reconnect pauses the run and a
+            # transient error waits, like any read; only a refusal fails the steps.
+            requests = self.retrying(lambda: self.connector.prepare([p.step for p in steps]))
         except LedgerError as e:
             for planned in steps:
                 self.fail(planned, e)
@@ -239,8 +241,8 @@ class Engine:
             results = {r.step_id: r for r in sent.results}
             for planned in open_steps:
                 result = results.get(planned.id)
-                if result is None:
-                    uncertain = True  # no word on this member: look it up before resending
+                if result is None or isinstance(result.error, Uncertain):
+                    uncertain = True  # no (certain) word on this member: look it up before resending
                 else:
                     self._take_result(planned, result, replans)
         self.store.mark_request(self.run_id, request.key, RequestState.DONE)
@@ -306,13 +308,19 @@ class Engine:
             raise RuntimeError("A customers-down run needs the local side")
         record, ledger = planned.step.record, planned.ledger
         assert ledger is not None and not isinstance(record, InvoiceRecord)
-        if planned.step.operation == Operation.CREATE:
-            number = self.local.create_customer(record)
-            planned = replace(planned, local_number=number)
-            status = OutcomeStatus.CREATED
-        else:
-            self.local.update_customer(planned.local_number, record)
-            status = OutcomeStatus.UPDATED
+        try:
+            if planned.step.operation == Operation.CREATE:
+                number = self.local.create_customer(record)
+                planned = replace(planned, local_number=number)
+                status = OutcomeStatus.CREATED
+            else:
+                self.local.update_customer(planned.local_number, record)
+                status = OutcomeStatus.UPDATED
+        except Exception as e:  # one bad record never stops the run
+            message = f"Fieldbook could not save this customer: {e}"
+            fix = "Check the customer in Fieldbook (it may have been deleted or renamed), then compare again."
+            self.finish(planned, Outcome(OutcomeStatus.FAILED, message=message, fix=fix, at=self.clock.now()))
+            return
         self.succeed(planned, status, ledger)
 
     def succeed(

@@ -94,6 +94,7 @@ OBJECTS = {
     "integration:run": (sync_run, ("GET",)),
     "integration:run_status": (sync_run, ("GET",)),
     "integration:retry": (sync_run, ("POST",)),
+    "integration:resume": (sync_run, ("POST",)),
 }
 FOREIGN_POSTS = {
     "integration:start": start_post,

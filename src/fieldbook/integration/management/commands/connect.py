@@ -39,7 +39,7 @@ class Command(BaseCommand):
         connection.environment, connection.local_url = Environment.LOCAL, url
         if not connection.client_id:
             connection.client_id, connection.client_secret = client_id, secret
-        connection.save()
+        connection.save(update_fields=["environment", "local_url", "client_id", "client_secret"])
         _consent, state = connecting.start(connection, HOST)
         redirect_uri = connecting.connector_for(connection, HOST).settings.redirect_uri
         body: dict[str, str] = {"client_id": connection.client_id, "redirect_uri": redirect_uri, "state": state}
