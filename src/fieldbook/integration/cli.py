@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
-from fieldbook.connectors import base
 from fieldbook.connectors.base import Operation
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.models import Organisation
@@ -59,11 +58,6 @@ def add_common_arguments(parser: CommandParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
-def available_ledgers() -> set[str]:
-    ledgers._import_connectors()
-    return {name for name, _cls in base.registered()}
-
-
 @dataclass(frozen=True)
 class Target:
     connection: Connection
@@ -94,10 +88,10 @@ def target(opts: dict[str, Any]) -> Target:
     ledger, option, direction = opts["ledger"], opts["option"], opts["direction"]
     if ledger not in LEDGERS:
         raise CommandError(f"Unknown ledger {ledger!r}: choose one of {', '.join(LEDGERS)}.")
-    if ledger not in available_ledgers():
-        raise CommandError(f"{LEDGERS[ledger]} is not available yet: only "
-                           f"{', '.join(LEDGERS[n] for n in sorted(available_ledgers()) if n in LEDGERS)} can be "
-                           f"synced today.")  # fmt: skip
+    available = ledgers.available_ledgers()
+    if ledger not in available:
+        names = ", ".join(LEDGERS[n] for n in sorted(available) if n in LEDGERS)
+        raise CommandError(f"{LEDGERS[ledger]} is not available yet: only {names} can be synced today.")
     if option not in service.OPTIONS:
         raise CommandError(f"Unknown transfer {option!r}: choose one of {', '.join(service.OPTIONS)}.")
     if direction == "down" and option != "customers":

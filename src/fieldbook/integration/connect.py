@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.connectors.records import CompanyInfo
-from fieldbook.integration.ledgers import connector_for
+from fieldbook.integration.ledgers import open_connector
 from fieldbook.integration.models import Connection
 
 
@@ -18,7 +18,8 @@ class ConnectRefused(Exception):
 
 def start(connection: Connection, host_url: str) -> tuple[str, str]:
     """The consent URL and the state to keep."""
-    return connector_for(connection, host_url).authorization_url()
+    with open_connector(connection, host_url) as connector:
+        return connector.authorization_url()
 
 
 def finish(connection: Connection, callback_url: str, state: str, host_url: str) -> CompanyInfo:
@@ -26,7 +27,8 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     LedgerError (the ledger said no) or ConnectRefused (we said no); either way the connection is
     left not connected with the reason recorded."""
     try:
-        info = connector_for(connection, host_url).connect(callback_url, state)
+        with open_connector(connection, host_url) as connector:
+            info = connector.connect(callback_url, state)
     except LedgerError as exc:
         _disconnect(connection, f"{exc.message} {exc.fix}".strip())
         raise
@@ -71,7 +73,8 @@ def _suggest_mapping(connection: Connection, host_url: str) -> None:
     from fieldbook.integration.mapping import suggest
 
     try:
-        ref = connector_for(connection, host_url).reference_data()
+        with open_connector(connection, host_url) as connector:
+            ref = connector.reference_data()
     except LedgerError:
         return  # the user maps by hand in Settings
     connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 from django.conf import settings as django_settings
@@ -28,6 +29,13 @@ LOCAL_SANDBOX_APPS = {"quickbooks": ("fieldbook-sandbox-qbo", "fieldbook-sandbox
 def _import_connectors() -> None:
     # Registering happens on import; the registry stays free of Django.
     import fieldbook.connectors.quickbooks  # noqa: F401
+
+
+def available_ledgers() -> set[str]:
+    """The ledgers with a connector: what the pages and the CLI offer (Xero and Sage join by
+    registering theirs)."""
+    _import_connectors()
+    return {name for name, _cls in base.registered()}
 
 
 def redirect_uri(connection: Connection, host_url: str) -> str:
@@ -74,6 +82,18 @@ def http_client() -> httpx.Client:
     from fieldbook.core.http import make_client
 
     return make_client(transport=transport_factory())
+
+
+@contextmanager
+def open_connector(connection: Connection, host_url: str = "",
+                   connector: base.Connector | None = None) -> Iterator[base.Connector]:  # fmt: skip
+    """A connector for one unit of work whose HTTP client is closed afterwards (a given
+    `connector` is used as is and left open: its owner closes it)."""
+    if connector is not None:
+        yield connector
+        return
+    with http_client() as client:
+        yield connector_for(connection, host_url, client=client)
 
 
 def connector_for(

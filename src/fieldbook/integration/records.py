@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -160,6 +159,3 @@ def _write(c: Customer, r: CustomerRecord) -> None:
     c.city, c.region, c.postcode, c.country = a.city[:100], a.region[:100], a.postcode[:20], a.country[:100]
     c.tax_number = r.tax_number[:40]
 
-
-def numbers(records: Iterable[CustomerRecord | InvoiceRecord]) -> list[str]:
-    return [r.number for r in records]

@@ -26,7 +26,6 @@ from fieldbook.connectors.errors import LedgerError, ReconnectRequired
 from fieldbook.contracts.models import ServiceInvoice
 from fieldbook.integration import ledgers, mirror
 from fieldbook.integration.connect import mark_reconnect
-from fieldbook.integration.ledgers import connector_for
 from fieldbook.integration.models import Connection, SyncRun
 from fieldbook.integration.records import (
     DjangoLocalSide,
@@ -105,14 +104,13 @@ def _gc_paused() -> Iterator[None]:
 
 def run_compare(connection: Connection, option: str, direction: str = "up",
                 connector: Connector | None = None) -> CompareResult:  # fmt: skip
-    with _gc_paused():
-        return _compare(connection, option, direction, connector)
+    with _gc_paused(), ledgers.open_connector(connection, connector=connector) as conn:
+        return _compare(connection, option, direction, conn)
 
 
-def _compare(connection: Connection, option: str, direction: str, connector: Connector | None) -> CompareResult:
+def _compare(connection: Connection, option: str, direction: str, conn: Connector) -> CompareResult:
     org = connection.organisation
     transfer = transfer_for(option, direction)
-    conn = connector or connector_for(connection)
     store = DjangoSyncStore()
     cid = str(connection.pk)
     ledger_customers = mirror.refresh(conn, RecordKind.CUSTOMER, store)
@@ -186,10 +184,10 @@ def execute(run_id: str, connector: Connector | None = None,
     connection = run.connection
     pulse = _Pulse(run_id)
     try:
-        conn = connector or connector_for(connection)
         local = DjangoLocalSide(connection.organisation, connection.pk)
-        engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat)
-        result = engine.resume(run_id)
+        with ledgers.open_connector(connection, connector=connector) as conn:
+            engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat)
+            result = engine.resume(run_id)
         if result.state == RunState.PAUSED and "reconnect" in result.reason.lower():
             mark_reconnect(connection, result.reason)
     except ReconnectRequired as exc:

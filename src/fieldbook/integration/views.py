@@ -12,11 +12,9 @@ from fieldbook.connectors.errors import LedgerError
 from fieldbook.connectors.records import ReferenceData
 from fieldbook.core.tenancy import current_organisation, is_admin
 from fieldbook.integration import connect as connecting
-from fieldbook.integration import mapping
+from fieldbook.integration import ledgers, mapping
 from fieldbook.integration.forms import ConnectionSettingsForm, MappingForm
 from fieldbook.integration.models import Connection, Ledger
-
-LEDGERS_AVAILABLE = ("quickbooks",)  # Xero and Sage join through their own issues
 
 
 def _host(request: HttpRequest) -> str:
@@ -24,7 +22,7 @@ def _host(request: HttpRequest) -> str:
 
 
 def _ledger(ledger: str) -> str:
-    if ledger not in LEDGERS_AVAILABLE:
+    if ledger not in ledgers.available_ledgers():
         raise Http404("No such ledger")
     return ledger
 
@@ -40,8 +38,9 @@ def get_connection(request: HttpRequest, ledger: str) -> Connection:
 def index(request: HttpRequest) -> HttpResponse:
     org = current_organisation(request)
     connections = {c.ledger: c for c in Connection.objects.filter(organisation=org)}
-    ledgers = [(value, label, connections.get(value)) for value, label in Ledger.choices if value in LEDGERS_AVAILABLE]
-    return render(request, "integration/index.html", {"ledgers": ledgers})
+    available = ledgers.available_ledgers()
+    rows = [(value, label, connections.get(value)) for value, label in Ledger.choices if value in available]
+    return render(request, "integration/index.html", {"ledgers": rows})
 
 
 def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
@@ -59,11 +58,12 @@ def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
         return redirect("integration:settings", ledger=ledger)
     context: dict[str, Any] = {
         "connection": connection, "form": form, "ledger": ledger,
-        "redirect_uri": connecting.connector_for(connection, _host(request)).settings.redirect_uri,
+        "redirect_uri": ledgers.redirect_uri(connection, _host(request)),
     }  # fmt: skip
     if connection.is_connected:
         try:
-            ref = connecting.connector_for(connection, _host(request)).reference_data()
+            with ledgers.open_connector(connection, _host(request)) as connector:
+                ref = connector.reference_data()
         except LedgerError as exc:
             messages.error(request, f"Could not read the ledger's lists: {exc.message} {exc.fix}".strip())
         else:

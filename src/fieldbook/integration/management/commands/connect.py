@@ -11,6 +11,7 @@ from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.http import make_client
 from fieldbook.core.models import Organisation
 from fieldbook.integration import connect as connecting
+from fieldbook.integration import ledgers
 from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from fieldbook.integration.models import Connection, Environment
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             connection.client_id, connection.client_secret = client_id, secret
         connection.save(update_fields=["environment", "local_url", "client_id", "client_secret"])
         _consent, state = connecting.start(connection, HOST)
-        redirect_uri = connecting.connector_for(connection, HOST).settings.redirect_uri
+        redirect_uri = ledgers.redirect_uri(connection, HOST)
         body: dict[str, str] = {"client_id": connection.client_id, "redirect_uri": redirect_uri, "state": state}
         if opts["company"]:
             body["realm_id"] = opts["company"]
