@@ -1,4 +1,7 @@
-"""Login throttling on the cache: per username and per client address, a fixed window."""
+"""Login throttling on the cache, a fixed window, as django-axes' "username and address together":
+failures count per (username, address) pair, so wrong passwords for random usernames from one
+address (a NAT, a proxy) never lock anybody else out. A looser count per address slows guessing
+across many usernames, but it only refuses wrong passwords: a correct one still gets through."""
 
 from __future__ import annotations
 
@@ -6,26 +9,39 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def _key(kind: str, value: str) -> str:
-    return f"login-fail:{kind}:{value.lower()[:150]}"
+def _key(kind: str, *values: str) -> str:
+    return f"login-fail:{kind}:" + "|".join(v.lower()[:150] for v in values)
 
 
-def is_locked(username: str, address: str) -> bool:
-    limit = settings.LOGIN_MAX_ATTEMPTS
-    return any(cache.get(_key(k, v), 0) >= limit for k, v in (("user", username), ("ip", address)) if v)
+def _count(key: str) -> int:
+    return int(cache.get(key, 0))
+
+
+def pair_locked(username: str, address: str) -> bool:
+    """This username from this address has failed too often: refused without checking."""
+    return _count(_key("pair", username, address)) >= settings.LOGIN_MAX_ATTEMPTS
+
+
+def address_throttled(address: str) -> bool:
+    """This address has failed too often across usernames: only a correct password passes."""
+    return bool(address) and _count(_key("ip", address)) >= settings.LOGIN_MAX_ATTEMPTS_PER_ADDRESS
+
+
+def _bump(key: str) -> None:
+    if cache.add(key, 1, settings.LOGIN_WINDOW_SECONDS) is False:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, settings.LOGIN_WINDOW_SECONDS)
 
 
 def record_failure(username: str, address: str) -> None:
-    for kind, value in (("user", username), ("ip", address)):
-        if not value:
-            continue
-        key = _key(kind, value)
-        if cache.add(key, 1, settings.LOGIN_WINDOW_SECONDS) is False:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_WINDOW_SECONDS)
+    _bump(_key("pair", username, address))
+    if address:
+        _bump(_key("ip", address))
 
 
-def clear_user(username: str) -> None:
-    cache.delete(_key("user", username))
+def clear_pair(username: str, address: str) -> None:
+    # Only the pair's count: a valid login must not reset the address's count, or one account
+    # could be used to keep guessing other users' passwords.
+    cache.delete(_key("pair", username, address))

@@ -30,16 +30,17 @@ class ThrottleMixin:
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
         address = _client_address(self.request) if self.request else ""
-        if ratelimit.is_locked(username, address):
+        if ratelimit.pair_locked(username, address):
             raise ValidationError(LOCKED, code="locked")
         try:
             cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
         except ValidationError:
+            throttled = ratelimit.address_throttled(address)
             ratelimit.record_failure(username, address)
+            if throttled:
+                raise ValidationError(LOCKED, code="locked") from None
             raise
-        # Only the user's own count: a valid login must not reset an address's count, or one
-        # account could be used to keep guessing other users' passwords.
-        ratelimit.clear_user(username)
+        ratelimit.clear_pair(username, address)
         return cleaned
 
 
