@@ -37,14 +37,34 @@ def decrypt(token: str) -> str:
         raise ValueError("A stored secret could not be decrypted with the configured keys.") from exc
 
 
+def _is_ciphertext(value: str) -> bool:
+    try:
+        _fernet().decrypt(value.encode())
+    except (InvalidToken, ValueError):
+        return False
+    return True
+
+
 class EncryptedTextField(models.TextField):
-    """Stores ciphertext; Python code sees plain text. Never render it back to a page."""
+    """Stores ciphertext; Python code sees plain text. Never render it back to a page.
+
+    Whatever serialises a row (dumpdata, the serialisers, model_to_dict) gets the ciphertext: only
+    the code that uses a secret reads the attribute. loaddata gives the ciphertext back to
+    to_python, which recognises it, so a dump loads into the same secrets."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> str:
         return decrypt(value) if value else ""
 
     def to_python(self, value: Any) -> str:
+        if isinstance(value, str) and value.startswith("gAAAAA") and _is_ciphertext(value):
+            return decrypt(value)
         return value or ""
 
     def get_prep_value(self, value: Any) -> str:
         return encrypt(value) if value else ""
+
+    def value_from_object(self, obj: models.Model) -> str:
+        return encrypt(getattr(obj, self.attname) or "")
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return self.value_from_object(obj)
