@@ -13,6 +13,8 @@ PURE_DIRS = ("sandbox", "connectors", "sync")
 _skipped_browser: list[str] = []
 _postgres_only_ran: list[str] = []
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+# The tests use the local sandboxes, as `make run` does (subprocesses inherit this).
+os.environ.setdefault("FIELDBOOK_ALLOW_LOCAL_SANDBOX", "1")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,6 +79,11 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Personas are made in almost every test: a fast hasher halves the suite's time. The test of
     the real hasher sets it back."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _local_sandbox_allowed(settings):  # type: ignore[no-untyped-def]
+    settings.FIELDBOOK_ALLOW_LOCAL_SANDBOX = True
 
 
 # --- personas ----------------------------------------------------------------------------------

@@ -148,6 +148,9 @@ TASKS = {
 # A SyncRun whose heartbeat is older than this is resumed by the sweeper.
 FIELDBOOK_HEARTBEAT_STALE_SECONDS = float(os.environ.get("FIELDBOOK_HEARTBEAT_STALE_SECONDS", "60"))
 FIELDBOOK_SANDBOX_URL = os.environ.get("FIELDBOOK_SANDBOX_URL", "http://127.0.0.1:8765")
+# The "Local sandbox" environment (loopback addresses only): `fieldbook run` and the tests turn it
+# on; it stays off unless asked for, so a production server never posts credentials elsewhere.
+FIELDBOOK_ALLOW_LOCAL_SANDBOX = os.environ.get("FIELDBOOK_ALLOW_LOCAL_SANDBOX", "0") == "1"
 
 LOGGING = {
     "version": 1,

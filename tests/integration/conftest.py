@@ -9,7 +9,8 @@ import pytest
 from fieldbook.integration import ledgers
 from fieldbook.sandbox import Sandbox, VirtualClock
 
-SANDBOX_URL = "http://sandbox.test"
+# A loopback address, as the local-sandbox environment requires; the in-process transport answers it.
+SANDBOX_URL = "http://127.0.0.1:8765"
 
 
 @pytest.fixture

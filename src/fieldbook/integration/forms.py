@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from fieldbook.core import loopback
+from fieldbook.integration import connect as connecting
 from fieldbook.integration.models import Connection, Environment
 
 
@@ -30,26 +32,66 @@ class ConnectionSettingsForm(forms.ModelForm[Connection]):
 
     def __init__(self, *args: Any, ledger: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["client_id"].required = True
+        choices = list(Environment.choices)
         if ledger != "quickbooks":
-            choices = [c for c in Environment.choices if c[0] != Environment.INTUIT_SANDBOX]
-            self.fields["environment"].choices = choices  # type: ignore[attr-defined]
+            choices = [c for c in choices if c[0] != Environment.INTUIT_SANDBOX]
+        if not loopback.allowed():
+            choices = [c for c in choices if c[0] != Environment.LOCAL]
+        self.fields["environment"].choices = choices  # type: ignore[attr-defined]
+        self.pending_saved = False
+        pending = connecting.pending_settings(self.instance) if self.instance.pk else {}
+        if pending:  # what the user saved last, not yet in use
+            self.initial.update({k: v for k, v in pending.items() if k != "client_secret"})
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("environment") == Environment.LOCAL and not cleaned.get("local_url"):
-            self.add_error("local_url", "Enter the local sandbox's address, e.g. http://127.0.0.1:8765")
-        if not cleaned.get("client_secret") and not (self.instance.pk and self.instance.client_secret):
+        if cleaned.get("environment") == Environment.LOCAL:
+            url = cleaned.get("local_url") or ""
+            if not url and "local_url" not in self.errors:
+                self.add_error("local_url", "Enter the local sandbox's address, e.g. http://127.0.0.1:8765")
+            elif url and (reason := loopback.refusal(url)):
+                self.add_error("local_url", reason)
+        if not cleaned.get("client_secret") and not (self.instance.pk and self._saved().client_secret):
             self.add_error("client_secret", "Enter the client secret of your app.")
         return cleaned
 
+    def _saved(self) -> Connection:
+        # ModelForm has already copied the posted values onto self.instance: compare with the row.
+        if not hasattr(self, "_row"):
+            self._row = Connection.objects.get(pk=self.instance.pk)
+        return self._row
+
+    @property
+    def saved_message(self) -> str:
+        if self.pending_saved:
+            return ("Settings saved, not yet in use: press Connect to use them. The current connection keeps "
+                    "working until a Connect with the new settings succeeds.")  # fmt: skip
+        return "Settings saved."
+
     def save(self, commit: bool = True) -> Connection:
         connection = super().save(commit=False)
-        if self.cleaned_data.get("client_secret"):
-            connection.client_secret = self.cleaned_data["client_secret"]
+        row = self._saved() if connection.pk else None
+        values = {name: str(self.cleaned_data.get(name) or "") for name in ("environment", "local_url", "client_id")}
+        values["client_secret"] = self.cleaned_data.get("client_secret") or (row.client_secret if row else "")
+        if row is not None and connecting.has_working_connection(row):
+            changed = any(getattr(row, k) != v for k, v in values.items())
+            for name in values:  # the working settings stay as they are
+                setattr(connection, name, getattr(row, name))
+            connecting.set_pending(connection, values if changed else {})
+            if not changed:
+                connection.pending = ""
+            self.pending_saved = changed
+            if commit:
+                connection.save(update_fields=["pending"])
+            return connection
+        for name, value in values.items():
+            setattr(connection, name, value)
+        connection.pending = ""
         if commit:
             # Only what this form owns: a full save would write back tokens, the lease and the
             # status as they were when the page was read, losing a refresh made meanwhile.
-            fields = ["environment", "local_url", "client_id", "client_secret"]
+            fields = ["environment", "local_url", "client_id", "client_secret", "pending"]
             connection.save(update_fields=fields if connection.pk else None)
         return connection
 

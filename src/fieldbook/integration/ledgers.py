@@ -10,6 +10,8 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from fieldbook.connectors import base
+from fieldbook.connectors.errors import Permanent, ReconnectRequired
+from fieldbook.core import loopback
 from fieldbook.core.clock import Clock, WallClock
 from fieldbook.integration.models import Connection, Environment
 from fieldbook.integration.tokens import ConnectionTokenStore
@@ -46,6 +48,8 @@ def redirect_uri(connection: Connection, host_url: str) -> str:
 def connection_settings(connection: Connection, host_url: str = "") -> base.ConnectionSettings:
     if connection.environment == Environment.LOCAL:
         root = (connection.local_url or django_settings.FIELDBOOK_SANDBOX_URL).rstrip("/")
+        if reason := loopback.refusal(root):  # the one place every ledger request's address comes from
+            raise Permanent(reason, code="local_sandbox_refused", fix="Choose Production in Settings.")
         api = auth = f"{root}/{connection.ledger}"
     else:
         api = API_ROOTS.get((connection.ledger, connection.environment), "")
@@ -93,7 +97,14 @@ def open_connector(connection: Connection, host_url: str = "",
         yield connector
         return
     with http_client() as client:
-        yield connector_for(connection, host_url, client=client)
+        try:
+            yield connector_for(connection, host_url, client=client)
+        except ReconnectRequired as exc:
+            # The ledger refused our tokens (revoked, expired): the status says so at the first refusal.
+            Connection.objects.filter(pk=connection.pk, status=Connection.Status.CONNECTED).update(
+                status=Connection.Status.RECONNECT, status_reason=exc.message
+            )
+            raise
 
 
 def connector_for(

@@ -40,6 +40,9 @@ class Connection(models.Model):
     local_url = models.URLField("Local sandbox URL", blank=True)
     client_id = models.CharField(max_length=200, blank=True)
     client_secret = EncryptedTextField(blank=True)
+    # New settings saved while connected ({environment, local_url, client_id, client_secret} as
+    # JSON, encrypted): they replace the working ones only when a Connect with them succeeds.
+    pending = EncryptedTextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
     status_reason = models.TextField(blank=True)
     company_id = models.CharField(max_length=100, blank=True)

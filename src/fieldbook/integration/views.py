@@ -54,7 +54,7 @@ def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
         return redirect("integration:settings", ledger=ledger)
     if posted and not saving_mapping and form.is_valid():
         form.save()
-        messages.success(request, "Settings saved.")
+        messages.success(request, form.saved_message)
         return redirect("integration:settings", ledger=ledger)
     context: dict[str, Any] = {
         "connection": connection, "form": form, "ledger": ledger,
@@ -91,19 +91,33 @@ def _mapping_form(connection: Connection, ref: ReferenceData, data: Any) -> Mapp
     )  # fmt: skip
 
 
+ADMIN_ONLY = "Only an administrator can connect or disconnect a ledger."
+
+
 @require_POST
 def connect_view(request: HttpRequest, ledger: str) -> HttpResponse:
     connection = get_connection(request, ledger)
-    if not connection.client_id or not connection.client_secret:
+    if not is_admin(request):
+        messages.error(request, ADMIN_ONLY)
+        return redirect("integration:settings", ledger=ledger)
+    cand = connecting.candidate(connection)
+    if not cand.client_id or not cand.client_secret:
         messages.error(request, "Enter your app's client id and secret in Settings first.")
         return redirect("integration:settings", ledger=ledger)
-    url, state = connecting.start(connection, _host(request))
+    try:
+        url, state = connecting.start(connection, _host(request))
+    except connecting.ConnectRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("integration:settings", ledger=ledger)
     request.session[f"oauth_state:{ledger}"] = state
     return redirect(url)
 
 
 def callback(request: HttpRequest, ledger: str) -> HttpResponse:
     connection = get_connection(request, ledger)
+    if not is_admin(request):  # the reply finishes a Connect: as admin-only as starting one
+        messages.error(request, ADMIN_ONLY)
+        return redirect("integration:settings", ledger=ledger)
     state = request.session.pop(f"oauth_state:{ledger}", None)  # works once
     if request.GET.get("error"):
         messages.error(request, "The ledger did not grant access (you may have pressed Cancel). Try Connect again.")
@@ -112,8 +126,8 @@ def callback(request: HttpRequest, ledger: str) -> HttpResponse:
     else:
         try:
             info = connecting.finish(connection, request.build_absolute_uri(), state, _host(request))
-        except (LedgerError, connecting.ConnectRefused) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
+        except connecting.ConnectRefused as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(request, f"Connected to {info.name} ({info.home_currency}).")
     return redirect("integration:settings", ledger=ledger)
@@ -123,7 +137,7 @@ def callback(request: HttpRequest, ledger: str) -> HttpResponse:
 def disconnect(request: HttpRequest, ledger: str) -> HttpResponse:
     connection = get_connection(request, ledger)
     if not is_admin(request):
-        messages.error(request, "Only an administrator can disconnect a ledger.")
+        messages.error(request, ADMIN_ONLY)
     else:
         connecting._disconnect(connection, "Disconnected by a user.")
         messages.success(request, "Disconnected. Links to ledger records are kept for when you reconnect.")

@@ -4,6 +4,7 @@ web app with the background worker and the local ledger sandboxes beside it."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-port", type=int, default=8765)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # The local sandboxes run beside the app here: their environment is allowed (children inherit it).
+        os.environ.setdefault("FIELDBOOK_ALLOW_LOCAL_SANDBOX", "1")
         call_command("migrate", verbosity=0)
         call_command("demo_data", if_empty=True, jobs=60, contracts=12, verbosity=0)
         _prefill_settings(f"http://127.0.0.1:{opts['sandbox_port']}")

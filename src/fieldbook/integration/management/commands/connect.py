@@ -41,7 +41,10 @@ class Command(BaseCommand):
         if not connection.client_id:
             connection.client_id, connection.client_secret = client_id, secret
         connection.save(update_fields=["environment", "local_url", "client_id", "client_secret"])
-        _consent, state = connecting.start(connection, HOST)
+        try:
+            _consent, state = connecting.start(connection, HOST)
+        except connecting.ConnectRefused as exc:
+            raise CommandError(exc.message) from exc
         redirect_uri = ledgers.redirect_uri(connection, HOST)
         body: dict[str, str] = {"client_id": connection.client_id, "redirect_uri": redirect_uri, "state": state}
         if opts["company"]:
