@@ -3,12 +3,14 @@ blanks filled from the item, and the money rules (credit lines, discount) explai
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from fieldbook.catalogue.models import Item, TaxCode
+from fieldbook.core import bounds, money
 from fieldbook.core.models import Organisation
 
 LINE_FIELDS = ["item", "description", "quantity", "unit_price", "discount_percent", "tax_code", "is_credit"]
@@ -30,8 +32,8 @@ class BaseLineForm(forms.ModelForm):
         for name in ("quantity", "unit_price", "discount_percent"):
             self.fields[name].widget.attrs.update(_SMALL)
         for name in ("kind", "tax_code", "item"):  # selects must stay readable inside the scrolling table
-            if name in self.fields:
-                self.fields[name].widget.attrs["style"] = "min-width: 8rem"
+            if name in self.fields:  # a class, not a style attribute: the Content-Security-Policy blocks those
+                self.fields[name].widget.attrs["class"] = "select-wide"
         if not self.instance.pk:
             default = TaxCode.objects.default_for(organisation)
             self.fields["tax_code"].initial = default.pk if default else None
@@ -58,12 +60,22 @@ class BaseLineForm(forms.ModelForm):
 
     def _check_money(self, cleaned: dict[str, Any]) -> None:
         quantity, is_credit = cleaned.get("quantity"), cleaned.get("is_credit", False)
+        price, discount = cleaned.get("unit_price"), cleaned.get("discount_percent") or Decimal(0)
+        if price is not None and price > bounds.MAX_UNIT_PRICE and "unit_price" not in self.errors:
+            self.add_error("unit_price", f"A unit price can be at most {bounds.money_text(bounds.MAX_UNIT_PRICE)}.")
+            price = None
         if quantity is None:
             return
-        if quantity < 0 and not is_credit:
+        if abs(quantity) > bounds.MAX_QUANTITY:
+            most = f"{bounds.MAX_QUANTITY:,}"
+            self.add_error("quantity", f"A quantity can be at most {most} (or -{most} on a credit line).")
+        elif quantity < 0 and not is_credit:
             self.add_error("quantity", "A negative quantity is only allowed on a line marked as credit.")
         elif is_credit and quantity >= 0:
             self.add_error("quantity", "A credit line takes a negative quantity (e.g. -1).")
+        elif price is not None and abs(quantity * price * (100 - discount) / 100) > bounds.MAX_AMOUNT:
+            self.add_error("quantity", f"This line comes to more than {bounds.money_text(bounds.MAX_AMOUNT)}, "
+                                       "the most every ledger accepts: split it over several documents.")  # fmt: skip
 
 
 class BaseLineFormSet(BaseInlineFormSet):
@@ -71,6 +83,27 @@ class BaseLineFormSet(BaseInlineFormSet):
         self.organisation = organisation
         kwargs["form_kwargs"] = {**kwargs.get("form_kwargs", {}), "organisation": organisation}
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        include = bool(getattr(self.instance, "prices_include_tax", False))
+        try:
+            lines = [
+                money.Line(quantity=d["quantity"], unit_price=d["unit_price"], tax_rate=d["tax_code"].rate,
+                           discount_percent=d.get("discount_percent") or Decimal(0),
+                           is_credit=d.get("is_credit", False))
+                for f in self.live_forms() if (d := f.cleaned_data) and d.get("tax_code") is not None
+            ]  # fmt: skip
+            total = money.totals(lines, include)
+        except (money.MoneyError, KeyError, TypeError):
+            return  # the line forms say what is wrong
+        if abs(total.total) > bounds.MAX_AMOUNT:
+            raise forms.ValidationError(
+                f"The document totals {bounds.money_text(total.total)}: every ledger accepts at most "
+                f"{bounds.money_text(bounds.MAX_AMOUNT)}. Split the lines over several documents."
+            )
 
     def live_forms(self) -> list[forms.ModelForm]:
         """The forms that are (or become) lines: filled in and not marked for deletion."""

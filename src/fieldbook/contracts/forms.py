@@ -8,6 +8,7 @@ from django.forms import inlineformset_factory
 from fieldbook.catalogue.lines import LINE_FIELDS, BaseLineForm, BaseLineFormSet
 from fieldbook.catalogue.models import TaxCode
 from fieldbook.contracts.models import ContractLine, ServiceContract
+from fieldbook.core import bounds
 from fieldbook.core.models import Organisation
 from fieldbook.jobs.forms import SetFlagsForm, customer_choices
 
@@ -32,6 +33,13 @@ class ServiceContractForm(forms.ModelForm[ServiceContract]):
         if not self.instance.pk:
             default = TaxCode.objects.default_for(organisation)
             self.initial.setdefault("prices_include_tax", bool(default and default.prices_include_tax))
+        for name in ("start_date", "end_date"):
+            self.fields[name].validators.append(bounds.validate_date)
+
+    def clean_reference(self) -> str:
+        reference: str = self.cleaned_data.get("reference") or ""
+        bounds.validate_text(reference, "reference")
+        return reference
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -56,8 +64,8 @@ ContractLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
 class PeriodForm(forms.Form):
     """The period on the Service Invoices page: invoices dated within it (local dates)."""
 
-    period_from = forms.DateField(label="Period from", widget=DATE)
-    period_to = forms.DateField(label="Period to", widget=DATE)
+    period_from = forms.DateField(label="Period from", widget=DATE, validators=[bounds.validate_date])
+    period_to = forms.DateField(label="Period to", widget=DATE, validators=[bounds.validate_date])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fieldbook.core.models import Membership, Organisation
 from fieldbook.customers.models import Customer
 
 DEMO_USER = "demo"
+DEMO_ORG = "demo"
 DEMO_PASSWORD = "fieldbook-demo"  # printed by `make run`; a demo login, not a secret
 
 FIRST = ["Amelia", "Oliver", "Siân", "Zoë", "Łukasz", "Aoife", "Rhys", "Chloé", "Mohammed", "Ingrid", "Niamh",
@@ -34,14 +36,41 @@ def customer_name(rng: random.Random, i: int) -> str:
     return " ".join(p for p in (rng.choice(LAST), rng.choice(TRADES), rng.choice(SUFFIX)) if p)
 
 
-def ensure_demo_org(slug: str = "demo", name: str = "Demo Field Services Ltd") -> Organisation:
+class DemoRefused(Exception):
+    """demo-data will not touch this organisation (bad slug, or someone else's organisation)."""
+
+
+def ensure_demo_org(slug: str = DEMO_ORG, name: str = "Demo Field Services Ltd") -> Organisation:
     org, _ = Organisation.objects.get_or_create(
         slug=slug, defaults={"name": name, "home_currency": "GBP", "timezone": "Europe/London"}
     )
     return org
 
 
+def _others_are_members(org: Organisation) -> bool:
+    return Membership.objects.filter(organisation=org).exclude(user__username=DEMO_USER).exists()
+
+
+def demo_org_for(slug: str, existing: bool = False) -> tuple[Organisation, bool]:
+    """The organisation demo-data loads into, and whether it is the demo login's own. A new one is
+    created (its slug checked as the admin checks it); an existing one is refused unless
+    `existing` is asked for, except the demo login's own (it is a member, nobody else is)."""
+    try:
+        Organisation._meta.get_field("slug").clean(slug, None)
+    except ValidationError as exc:
+        raise DemoRefused(f"{slug!r} is not a valid organisation slug: {' '.join(exc.messages)}") from None
+    org = Organisation.objects.filter(slug=slug).first()
+    if org is None:
+        return ensure_demo_org(slug), True
+    own = not _others_are_members(org) and org.memberships.filter(user__username=DEMO_USER).exists()
+    if not (own or existing):
+        raise DemoRefused(f"The organisation {slug} already exists: pass --existing to add demo records to it "
+                          "(the demo login gets no access to it).")  # fmt: skip
+    return org, own
+
+
 def ensure_demo_user(org: Organisation) -> None:
+    """The published demo login (a known password): call only for the demo login's own organisation."""
     User = get_user_model()
     user, created = User.objects.get_or_create(username=DEMO_USER, defaults={"first_name": "Demo"})
     if created:

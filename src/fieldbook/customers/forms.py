@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from fieldbook.core import bounds
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
 
@@ -25,6 +26,7 @@ class CustomerForm(forms.ModelForm[Customer]):
 
     def clean_account_ref(self) -> str:
         ref = self.cleaned_data["account_ref"].strip()
+        bounds.validate_text(ref, "account reference")
         clash = Customer.objects.filter(organisation=self.organisation, account_ref__iexact=ref)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
@@ -39,10 +41,18 @@ class CustomerForm(forms.ModelForm[Customer]):
         return active
 
     def clean_name(self) -> str:
+        bounds.validate_text(self.cleaned_data["name"], "name")
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError("Enter the customer's name.")
         return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for field in ("contact_first_name", "contact_last_name", "city", "address_line1"):
+            if (message := bounds.text_error(cleaned.get(field) or "", "field")) and field not in self.errors:
+                self.add_error(field, message)
+        return cleaned
 
 
 class CustomerMergeForm(forms.Form):

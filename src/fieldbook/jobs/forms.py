@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 
 from fieldbook.catalogue.lines import LINE_FIELDS, BaseLineForm, BaseLineFormSet
 from fieldbook.catalogue.models import TaxCode
+from fieldbook.core import bounds
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
 from fieldbook.jobs.models import Job, JobLine
@@ -52,8 +53,10 @@ JobLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
 class ClosedJobsFilter(forms.Form):
     FLAG_CHOICES = [("", "Any flags"), ("set", "Both flags set"), ("unset", "Not both set")]
 
-    closed_from = forms.DateField(required=False, label="Closed from", widget=forms.DateInput(attrs={"type": "date"}))
-    closed_to = forms.DateField(required=False, label="Closed to", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(required=False, label="Closed from", widget=forms.DateInput(attrs={"type": "date"}),
+                                  validators=[bounds.validate_date])  # fmt: skip
+    closed_to = forms.DateField(required=False, label="Closed to", widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=[bounds.validate_date])  # fmt: skip
     customer = forms.CharField(
         required=False, label="Customer", widget=forms.TextInput(attrs={"placeholder": "Name or reference"})
     )
