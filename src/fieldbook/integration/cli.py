@@ -7,6 +7,7 @@ Compare and run pages, and its exit code tells the scheduler whether a person is
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
@@ -346,6 +347,8 @@ class Output:
 
     def json(self, data: dict[str, Any]) -> None:
         self.stream.write(json.dumps(data, default=_jsonable, ensure_ascii=False) + "\n")
+        if _json_written:
+            _json_written[-1] = True
 
     # Compare --------------------------------------------------------------------------------
     def compare(self, t: Target, result: service.CompareResult) -> None:
@@ -464,6 +467,32 @@ class Output:
                 bar.update(task, completed=done, total=total or None)
 
             yield update
+
+
+# One flag per command being handled: whether its one JSON object has been printed.
+_json_written: list[bool] = []
+
+
+def refusals_as_json(handle: Callable[..., None]) -> Callable[..., None]:
+    """With --json a refused command still prints its one JSON object (with the error), so a cron
+    log has a line for every run; the error still goes to stderr with a non-zero exit."""
+
+    @functools.wraps(handle)
+    def wrapper(command: Any, *args: Any, **opts: Any) -> None:
+        _json_written.append(False)
+        try:
+            handle(command, *args, **opts)
+        except CommandError as exc:
+            if opts.get("json") and not _json_written[-1]:
+                stream: TextIO = getattr(command.stdout, "_out", None) or sys.stdout
+                described = {k: opts.get(k) for k in ("option", "direction", "ledger")}
+                stream.write(json.dumps({"organisation": opts.get("org"), **described, "at": timezone.now().isoformat(),
+                                         "refused": True, "error": str(exc)}, ensure_ascii=False) + "\n")  # fmt: skip
+            raise
+        finally:
+            _json_written.pop()
+
+    return wrapper
 
 
 def _jsonable(value: object) -> str:

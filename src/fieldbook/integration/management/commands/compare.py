@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         cli.add_common_arguments(parser)
 
+    @cli.refusals_as_json
     def handle(self, *args: Any, **opts: Any) -> None:
         target = cli.target(opts)
         result = cli.run_compare(target)

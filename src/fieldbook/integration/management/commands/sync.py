@@ -27,6 +27,7 @@ class Command(BaseCommand):
                                 "ledger:58 or the ledger's number or name as Compare shows it")  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
 
+    @cli.refusals_as_json
     def handle(self, *args: Any, **opts: Any) -> None:
         target = cli.target(opts)
         out = cli.Output(self.stdout, opts["json"])
