@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "fieldbook.core",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,6 +141,40 @@ STATIC_ROOT = VAR_DIR / "static"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# Production over HTTPS (README "Production"): FIELDBOOK_HTTPS=1 turns on secure cookies, the
+# redirect to https and a year of HSTS; each can be set on its own too. Behind a proxy that ends
+# TLS, SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https says which header to trust.
+HTTPS = env_flag("FIELDBOOK_HTTPS", False)
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_flag("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", False)
+if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
+    _name, _, _value = _proxy_header.partition(",")
+    SECURE_PROXY_SSL_HEADER = (_name.strip(), _value.strip() or "https")
+
+# Content-Security-Policy (django-csp): scripts and styles from our static files only, so an
+# injected <script> or style attribute does nothing. Pages keep their behaviour in static/ files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
 
 TASKS = {
     "default": {
