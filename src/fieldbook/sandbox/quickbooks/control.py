@@ -64,6 +64,7 @@ class QuickBooksControl:
         with self.app.store.lock:
             if not self._tree.get("default_realm"):
                 self._tree["default_realm"] = self.seed_company(name=DEFAULT_COMPANY_NAME)
+                self._commit()  # with the key: another process must not seed a second default
             return str(self._tree["default_realm"])
 
     def companies(self) -> list[dict[str, str]]:
@@ -92,13 +93,13 @@ class QuickBooksControl:
             self._commit()
 
     def issue_tokens(self, realm_id: str | None = None, client_id: str = CLIENT_ID) -> dict[str, Any]:
-        realm = str(realm_id or self.default_realm)
         with self.app.store.lock:
+            realm = str(realm_id or self.default_realm)
             self._company(realm)
             tokens.check_client(self._tree, client_id)
             issued = tokens.issue(self._tree, client_id, realm, self.app.clock.now())
             self._commit()
-        secret = tokens.state(self._tree)["apps"][client_id]["secret"]
+            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
         return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
