@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import specs
+from tests.support.specs import NOT_FOUND
+
 CHROMIUM = Path("/usr/bin/chromium")
 PURE_DIRS = ("sandbox", "connectors", "sync")
 _skipped_browser: list[str] = []
+_skipped_schema: list[str] = []
 _postgres_only_ran: list[str] = []
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 # The tests use the local sandboxes, as `make run` does (subprocesses inherit this).
@@ -38,6 +42,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.passed and "postgres_only" in report.keywords:
         _postgres_only_ran.append(report.nodeid)
+    if report.skipped and isinstance(report.longrepr, tuple) and NOT_FOUND in str(report.longrepr[2]):
+        _skipped_schema.append(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -52,7 +58,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+def _schema_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Outside CI without the official schemas: name every test that skipped or ran unchecked."""
+    unchecked = sorted(specs.unchecked - set(_skipped_schema))
+    if not _skipped_schema and not unchecked:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section(f"{NOT_FOUND} at {specs.specs_path()}", sep="!", red=True, bold=True)
+    write("Set FIELDBOOK_SPECS to the folder of the official schemas (../shared/specs beside the "
+          "checkout) to run these; in CI they must run.", red=True)
+    if _skipped_schema:
+        write(f"{len(_skipped_schema)} test(s) skipped, they need the schemas:", red=True)
+        for nodeid in _skipped_schema:
+            write(f"  SKIPPED {nodeid}", red=True)
+    if unchecked:
+        write(f"{len(unchecked)} test(s) ran without checking the bodies they sent against the schemas:",
+              red=True)
+        for nodeid in unchecked:
+            write(f"  UNCHECKED {nodeid}", red=True)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    _schema_summary(terminalreporter)
     if _postgres_only_ran:
         terminalreporter.write_line(f"PostgreSQL-only tests that ran and passed: {len(_postgres_only_ran)}")
     if _skipped_browser:

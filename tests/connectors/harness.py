@@ -18,6 +18,7 @@ from fieldbook.core.http import make_client
 from fieldbook.sandbox import Sandbox
 from tests.connectors.conftest import MemoryTokenStore
 from tests.support.qbo_schema import unknown_keys
+from tests.support.specs import schemas_present
 
 SANDBOX_ROOT = "http://sandbox.test"
 
@@ -26,11 +27,14 @@ class SchemaViolation(AssertionError):
     pass
 
 
-def qbo_body_problems(request: httpx.Request) -> list[str]:
-    """Unknown keys in a QBO request body (XSD names, reference §14); [] for bodies without one."""
+def qbo_body_problems(request: httpx.Request) -> list[str] | None:
+    """Unknown keys in a QBO request body (XSD names, reference §14); [] for bodies without one;
+    None when the schemas are absent outside CI (the test is then named as unchecked)."""
     path = request.url.path
     if request.method != "POST" or not request.content or "/v3/company/" not in path:
         return []
+    if not schemas_present():
+        return None
     body = json.loads(request.content)
     tail = path.rstrip("/").rsplit("/", 1)[-1]
     type_name = {"batch": "IntuitBatchRequest", "customer": "Customer", "invoice": "Invoice"}.get(tail)
@@ -49,7 +53,7 @@ class RecordingTransport(httpx.BaseTransport):
         request.read()
         self.requests.append(request)
         problems = self.validate(request)
-        if request.content and request.method == "POST":
+        if problems is not None and request.content and request.method == "POST":
             self.validated += 1
         if problems:
             raise SchemaViolation(f"{request.url.path}: keys not in the official schema: {problems}")

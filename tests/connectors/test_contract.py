@@ -15,6 +15,7 @@ from fieldbook.connectors.errors import Conflict, ReconnectRequired, Uncertain
 from fieldbook.core.clock import VirtualClock
 from tests.connectors import factories as f
 from tests.connectors.harness import QuickBooksHarness, SchemaViolation
+from tests.support.specs import schemas_present, specs_dir
 
 HARNESSES: dict[str, Any] = {"quickbooks": QuickBooksHarness}
 
@@ -23,8 +24,10 @@ HARNESSES: dict[str, Any] = {"quickbooks": QuickBooksHarness}
 def ledger(request: pytest.FixtureRequest, clock: VirtualClock) -> Any:
     harness = HARNESSES[request.param](clock)
     yield harness
-    # Every body the suite sent went through the schema check.
-    assert harness.transport.validated > 0 or not any(r.method == "POST" for r in harness.transport.requests)
+    # Every body the suite sent went through the schema check (when the schemas are here: outside
+    # CI without them the test is named in the summary as unchecked; in CI they must be).
+    posted = any(r.method == "POST" for r in harness.transport.requests)
+    assert harness.transport.validated > 0 or not posted or not schemas_present()
 
 
 def test_paging_reads_every_customer(ledger: Any) -> None:
@@ -150,6 +153,7 @@ def test_invalid_grant_is_reconnect_required(ledger: Any) -> None:
 
 
 def test_schema_hook_rejects_a_misspelt_key(ledger: Any) -> None:
+    specs_dir()  # the point of this test is the schema check itself
     connector = ledger.connector()
     (request,) = connector.prepare(f.customer_steps([f.customer(1)]))
     misspelt = replace(request, body=request.body.replace(b'"DisplayName"', b'"DisplayNmae"'))

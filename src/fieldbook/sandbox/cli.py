@@ -2,22 +2,32 @@
 
     sandbox [--port 8765] [--host 127.0.0.1] [--state var/sandbox.json] [--relaxed]
         serve every ledger's emulator on wall time
-    sandbox token quickbooks [--state FILE] [--realm REALM]
-        issue tokens for the default (or given) company into the state file and print JSON:
-        access_token, refresh_token, realm_id, client_id, client_secret
+    sandbox token quickbooks [--state FILE | --url http://127.0.0.1:8765] [--realm REALM]
+        issue tokens for the default (or given) company and print JSON: access_token,
+        refresh_token, realm_id, client_id, client_secret. With --state (the default) they go into
+        the state file under its lock, so a sandbox serving that file accepts them at once; with
+        --url the running sandbox issues them through its control endpoint (memory-only too).
+
+The default state file is $FIELDBOOK_VAR/sandbox.json, else var/sandbox.json, as `fieldbook run`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from typing import Any
+
+import httpx
 
 from fieldbook.sandbox.app import Sandbox
 from fieldbook.sandbox.common.clock import WallClock
 
 DEFAULT_PORT = 8765
-DEFAULT_STATE = "var/sandbox.json"
+DEFAULT_STATE = str(os.path.join(os.environ.get("FIELDBOOK_VAR", "var"), "sandbox.json"))
+TOKEN_KEYS = ("access_token", "refresh_token", "realm_id", "client_id", "client_secret", "expires_in",
+              "x_refresh_token_expires_in", "token_type")
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -32,20 +42,41 @@ def _serve_parser() -> argparse.ArgumentParser:
 def _token_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldbook sandbox token", description="Issue sandbox tokens.")
     parser.add_argument("ledger", choices=["quickbooks"])
-    parser.add_argument("--state", default=DEFAULT_STATE)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--state", default=DEFAULT_STATE, help="the state file a served sandbox uses")
+    where.add_argument("--url", default=None, help="ask the sandbox serving at this URL instead")
     parser.add_argument("--realm", default=None)
     return parser
 
 
+def _issue_over_http(url: str, realm: str | None) -> dict[str, Any]:
+    payload = {"realm_id": realm} if realm else {}
+    try:
+        reply = httpx.post(f"{url.rstrip('/')}/control/quickbooks/issue_tokens", json=payload, timeout=30)
+    except httpx.TransportError as exc:
+        raise SystemExit(f"No sandbox answers at {url}: {exc}. Start one with `fieldbook sandbox`.") from None
+    if reply.status_code != 200:
+        raise SystemExit(f"The sandbox at {url} refused: {reply.status_code} {reply.text[:300]}")
+    result: dict[str, Any] = reply.json()["result"]
+    return result
+
+
+def _token(argv: list[str]) -> int:
+    args = _token_parser().parse_args(argv)
+    if args.url:
+        issued = _issue_over_http(args.url, args.realm)
+    elif not args.state:
+        raise SystemExit("Tokens issued into memory would be lost: give --state FILE or --url URL.")
+    else:
+        sandbox = Sandbox(clock=WallClock(), state_file=args.state)
+        issued = sandbox.quickbooks.issue_tokens(args.realm)
+    print(json.dumps({key: issued[key] for key in TOKEN_KEYS}, indent=2))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "token":
-        args = _token_parser().parse_args(argv[1:])
-        sandbox = Sandbox(clock=WallClock(), state_file=args.state or None)
-        issued = sandbox.quickbooks.issue_tokens(args.realm)
-        keys = ("access_token", "refresh_token", "realm_id", "client_id", "client_secret", "expires_in",
-                "x_refresh_token_expires_in", "token_type")
-        print(json.dumps({key: issued[key] for key in keys}, indent=2))
-        return 0
+        return _token(argv[1:])
     args = _serve_parser().parse_args(argv)
     from fieldbook.sandbox.server import serve
 

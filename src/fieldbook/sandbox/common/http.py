@@ -14,8 +14,8 @@ StartResponse = Callable[..., Any]
 WSGIEnviron = dict[str, Any]
 
 REASONS = {
-    200: "OK", 204: "No Content", 302: "Found", 400: "Bad Request", 401: "Unauthorized",
-    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
+    200: "OK", 204: "No Content", 302: "Found", 303: "See Other", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 429: "Too Many Requests",
     500: "Internal Server Error", 503: "Service Unavailable",
 }
 

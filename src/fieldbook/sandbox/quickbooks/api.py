@@ -15,7 +15,7 @@ from fieldbook.sandbox.common.faults import Fault
 from fieldbook.sandbox.common.http import Request, Response
 from fieldbook.sandbox.common.ratelimit import Rule, SlidingWindowLimiter
 from fieldbook.sandbox.common.store import Store
-from fieldbook.sandbox.quickbooks import batch, cdc, errors, oauth, ops, pages, tokens
+from fieldbook.sandbox.quickbooks import batch, books, cdc, errors, oauth, ops, pages, tokens
 from fieldbook.sandbox.quickbooks.model import BY_SEGMENT, Company
 from fieldbook.sandbox.quickbooks.timefmt import qbo_time
 
@@ -68,7 +68,7 @@ class QuickBooksApp:
         sub = req.path[len(PREFIX):] or "/"
         if sub.startswith("/books/") or sub in ("/", ""):
             with self.store.lock:
-                return self._page(sub)
+                return self._page(req, sub)
         if fault is not None and fault.kind == "latency":
             self.clock.sleep(fault.seconds)  # outside the lock: other requests proceed
         with self.store.lock:
@@ -78,13 +78,10 @@ class QuickBooksApp:
         response.headers.append(("intuit_tid", f"1-{uuid.uuid4().hex[:24]}"))
         return response
 
-    def _page(self, sub: str) -> Response:
+    def _page(self, req: Request, sub: str) -> Response:
         if sub in ("/", ""):
             return Response.html(pages.companies_page(self.companies()))
-        company = self.company(sub[len("/books/"):].strip("/"))
-        if company is None:
-            return Response.html("<!doctype html><title>Not found</title><p>No such company.</p>", 404)
-        return Response.html(pages.books_page(company))
+        return books.handle(self, req, sub)
 
     def _http_fault(self, req: Request, sub: str, fault: Fault | None, now: datetime) -> Response | None:
         if fault is None:

@@ -25,7 +25,7 @@ CLIENT_SECRET = tokens.DEFAULT_CLIENT_SECRET
 HTTP_ACTIONS = frozenset({
     "seed_company", "issue_tokens", "approve_consent", "void_invoice", "record_payment", "delete_invoice",
     "expire_access_tokens", "revoke_tokens", "set_preferences", "customers", "invoices", "companies",
-    "register_app", "seed_records",
+    "register_app", "seed_records", "add_customer", "change_customer",
 })
 
 
@@ -64,6 +64,7 @@ class QuickBooksControl:
         with self.app.store.lock:
             if not self._tree.get("default_realm"):
                 self._tree["default_realm"] = self.seed_company(name=DEFAULT_COMPANY_NAME)
+                self._commit()  # with the key: another process must not seed a second default
             return str(self._tree["default_realm"])
 
     def companies(self) -> list[dict[str, str]]:
@@ -92,13 +93,13 @@ class QuickBooksControl:
             self._commit()
 
     def issue_tokens(self, realm_id: str | None = None, client_id: str = CLIENT_ID) -> dict[str, Any]:
-        realm = str(realm_id or self.default_realm)
         with self.app.store.lock:
+            realm = str(realm_id or self.default_realm)
             self._company(realm)
             tokens.check_client(self._tree, client_id)
             issued = tokens.issue(self._tree, client_id, realm, self.app.clock.now())
             self._commit()
-        secret = tokens.state(self._tree)["apps"][client_id]["secret"]
+            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
         return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
@@ -172,6 +173,43 @@ class QuickBooksControl:
             self._commit()
             return copy.deepcopy(payment)
 
+    def add_customer(self, realm_id: str, display_name: str, email: str | None = None,
+                     phone: str | None = None, company_name: str | None = None) -> dict[str, Any]:
+        """A customer made in the ledger itself, as POST /customer makes it (one not from Fieldbook)."""
+        body: dict[str, Any] = {"DisplayName": display_name}
+        body.update(_contact_fields(email, phone, company_name))
+        with self.app.store.lock:
+            company = self._company(str(realm_id))
+            try:
+                customer = names.create(company, "Customer", body, self.app.clock.now())
+            except errors.QboError as exc:
+                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
+            self._commit()
+            return copy.deepcopy(customer)
+
+    def change_customer(self, realm_id: str, customer_id: str, display_name: str | None = None,
+                        email: str | None = None, phone: str | None = None, company_name: str | None = None,
+                        active: bool | None = None) -> dict[str, Any]:
+        """A sparse update as a ledger user's edit makes it (SyncToken and LastUpdatedTime move, CDC
+        sees it). None leaves a field as it is; "" clears email, phone or company name."""
+        with self.app.store.lock:
+            company = self._company(str(realm_id))
+            current = company.get("Customer", str(customer_id))
+            if current is None:
+                raise KeyError(f"no customer {customer_id} in {realm_id}")
+            body: dict[str, Any] = {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True}
+            if display_name is not None:
+                body["DisplayName"] = display_name
+            body.update(_contact_fields(email, phone, company_name))
+            if active is not None:
+                body["Active"] = bool(active)
+            try:
+                customer = names.update(company, "Customer", body, self.app.clock.now())
+            except errors.QboError as exc:
+                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
+            self._commit()
+            return copy.deepcopy(customer)
+
     def seed_records(self, realm_id: str, customers: list[dict[str, Any]] | None = None,
                      invoices: list[dict[str, Any]] | None = None,
                      created_at: str | None = None) -> dict[str, list[str]]:
@@ -216,6 +254,18 @@ class QuickBooksControl:
     def company(self, realm_id: str | None = None) -> Company:
         return self._company(str(realm_id or self.default_realm))
 
+
+
+def _contact_fields(email: str | None, phone: str | None, company_name: str | None) -> dict[str, Any]:
+    """The QBO shapes of the contact fields given (None: not given; "": cleared by a sparse update)."""
+    out: dict[str, Any] = {}
+    if email is not None:
+        out["PrimaryEmailAddr"] = {"Address": email.strip()} if email.strip() else ""
+    if phone is not None:
+        out["PrimaryPhone"] = {"FreeFormNumber": phone.strip()} if phone.strip() else ""
+    if company_name is not None:
+        out["CompanyName"] = company_name.strip()
+    return out
 
 
 def _seed_customers(company: Company, view: Company, bodies: list[dict[str, Any]], at: datetime,

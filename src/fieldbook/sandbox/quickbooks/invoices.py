@@ -259,7 +259,7 @@ def refresh_customer_balance(company: Company, customer_id: str) -> None:
     customer = company.get("Customer", customer_id, include_deleted=True)
     if customer is None:
         return
-    open_total = sum((Decimal(str(inv.get("Balance", "0"))) for inv in company.live("Invoice")
+    open_total = sum((Decimal(str(inv.get("Balance", "0"))) for inv in company.stored("Invoice")
                       if inv.get("CustomerRef", {}).get("value") == customer_id), Decimal("0"))
     balance = Decimal(str(customer.get("_opening_balance", "0"))) + open_total
     customer["Balance"] = balance

@@ -81,6 +81,11 @@ class Company:
         return [obj for key, obj in self.table(entity).items()
                 if obj.get("_status") != "Deleted" and (entity, key) not in self.hidden]
 
+    def stored(self, entity: str) -> list[dict[str, Any]]:
+        """The books as they are, batch isolation aside: what derived totals (Customer.Balance)
+        are computed from, so an invoice created earlier in the same batch still counts."""
+        return [obj for obj in self.table(entity).values() if obj.get("_status") != "Deleted"]
+
     def new_id(self, entity: str) -> str:
         counters: dict[str, int] = self.tree.setdefault("next_ids", {})
         value = counters.get(entity, 1)

@@ -9,11 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fieldbook.core.demo import DEMO_PASSWORD, DEMO_USER
 
@@ -31,38 +32,73 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         call_command("demo_data", if_empty=True, jobs=60, contracts=12, verbosity=0)
         _prefill_settings(f"http://127.0.0.1:{opts['sandbox_port']}")
+        # SIGTERM (kill, a service manager) must stop the children as Ctrl-C does; by default it
+        # would end this process alone and leave web, worker and sandbox running as orphans.
+        previous = signal.signal(signal.SIGTERM, _stop)
+        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        exited = ""
+        try:
+            self._start(children, opts)
+            exited = self._watch(children)
+        except (KeyboardInterrupt, _Stopped):
+            pass
+        finally:
+            _stop_all(children)
+            signal.signal(signal.SIGTERM, previous)
+        if exited:
+            raise CommandError(f"{exited}; stopped the others.")
+
+    def _start(self, children: list[tuple[str, subprocess.Popen[bytes]]], opts: dict[str, Any]) -> None:
         fieldbook = [sys.executable, "-m", "fieldbook"]
-        children: list[subprocess.Popen[bytes]] = []
         sandbox_url = ""
         if _has_module("fieldbook.sandbox.cli"):
             state = settings.VAR_DIR / "sandbox.json"
-            children.append(
-                subprocess.Popen([*fieldbook, "sandbox", "--port", str(opts["sandbox_port"]), "--state", str(state)])
-            )
+            children.append(("sandbox", subprocess.Popen(
+                [*fieldbook, "sandbox", "--port", str(opts["sandbox_port"]), "--state", str(state)])))
             sandbox_url = f"http://127.0.0.1:{opts['sandbox_port']}/"
         if "worker" in get_commands():
-            children.append(subprocess.Popen([*fieldbook, "worker"]))
-        web = subprocess.Popen([*fieldbook, "runserver", f"127.0.0.1:{opts['port']}", "--noreload", "--insecure"])
-        children.append(web)
+            children.append(("worker", subprocess.Popen([*fieldbook, "worker"])))
+        children.append(("web", subprocess.Popen(
+            [*fieldbook, "runserver", f"127.0.0.1:{opts['port']}", "--noreload", "--insecure"])))
         time.sleep(1.5)
         self.stdout.write(self.style.SUCCESS(f"\nFieldbook is running at http://127.0.0.1:{opts['port']}/"))
         self.stdout.write(f"  demo login: {DEMO_USER} / {DEMO_PASSWORD}")
         if sandbox_url:
-            self.stdout.write(f"  ledger sandboxes (their books, read-only): {sandbox_url}")
+            self.stdout.write(f"  ledger sandboxes (their books and forms for test records): {sandbox_url}")
         self.stdout.write("  Ctrl-C stops everything.\n")
+
+    def _watch(self, children: list[tuple[str, subprocess.Popen[bytes]]]) -> str:
+        """Until stopped, or until one child exits (e.g. its port is taken): then say which."""
+        while True:
+            for name, child in children:
+                code = child.poll()
+                if code is not None:
+                    return f"The {name} process exited ({code})"
+            time.sleep(0.2)
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
+def _stop_all(children: list[tuple[str, subprocess.Popen[bytes]]], grace: float = 10.0) -> None:
+    # A second Ctrl-C or SIGTERM must not cut this short and leave a child behind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for _, child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for _, child in children:
         try:
-            web.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _has_module(name: str) -> bool:
