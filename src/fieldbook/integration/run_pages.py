@@ -8,11 +8,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from fieldbook.contracts.models import ServiceInvoice
 from fieldbook.integration import service
 from fieldbook.integration.ledgers import ledger_url
 from fieldbook.integration.models import ExternalLink, SyncRun, SyncStep
-from fieldbook.jobs.models import Job
 
 # Outcomes that are not a success: the summary names them beside the run's state.
 UNSUCCESSFUL = ("failed", "conflict", "skipped")
@@ -51,25 +49,18 @@ def run_rows(run: SyncRun) -> list[SyncStep]:
             ledger_id__in=[(s.outcome or {}).get("ledger_id", "") for s in steps if not s.local_number],
         )
     }
-    urls = _record_urls(run, {s.local_number for s in steps} | set(created.values()))
+    # Only a downloaded record gets a link to our page: its number was made by Fieldbook during
+    # the run, so the user has not seen it yet (an upload's row names the record they chose).
+    found = run.organisation.customers.filter(account_ref__in=set(created.values()))
+    urls = dict(found.values_list("account_ref", "pk"))
     for step in steps:
         record = _record(step)
         ledger_id = (step.outcome or {}).get("ledger_id", "") or record.get("ledger_id") or ""
         number = step.local_number or created.get((step.kind, ledger_id), "")
         step.record_number = number  # type: ignore[attr-defined]
         step.record_name = record.get("name") or record.get("customer_name") or ""  # type: ignore[attr-defined]
-        step.record_url = urls.get((step.kind, number), "")  # type: ignore[attr-defined]
+        pk = urls.get(number) if not step.local_number and step.kind == "customer" else None
+        step.record_url = reverse("customers:detail", args=[pk]) if pk else ""  # type: ignore[attr-defined]
         step.ledger_link = ledger_url(run.connection, step.kind, ledger_id)  # type: ignore[attr-defined]
     return steps
 
-
-def _record_urls(run: SyncRun, numbers: set[str]) -> dict[tuple[str, str], str]:
-    """(kind, our number) -> our page for it: customers by account reference, invoices by number."""
-    org = run.organisation
-    urls = {("customer", ref): reverse("customers:detail", args=[pk])
-            for ref, pk in org.customers.filter(account_ref__in=numbers).values_list("account_ref", "pk")}  # fmt: skip
-    for number, pk in Job.objects.filter(organisation=org, number__in=numbers).values_list("number", "pk"):
-        urls["invoice", number] = reverse("jobs:detail", args=[pk])
-    for number, pk in ServiceInvoice.objects.filter(organisation=org, number__in=numbers).values_list("number", "pk"):
-        urls["invoice", number] = reverse("contracts:invoice_detail", args=[pk])
-    return urls
