@@ -170,6 +170,18 @@ def test_over_long_input_is_refused_with_the_limit_named(live_server, new_page, 
     within(page.locator("#name-error"), width)
     assert not Customer.objects.filter(account_ref="LONG-2").exists()
     fits(page, width)
+    # A job line's description too (the lines table, not the common form layout).
+    tax_codes(org_a)
+    customer = make_customer(org_a, "LONG-3", "Short Name Ltd")
+    page.goto(f"{live_server.url}/jobs/new/?customer={customer.pk}")
+    page.fill("#id_description", "Annual service")
+    page.fill("#id_lines-0-description", "L" * 600)
+    page.fill("#id_lines-0-quantity", "1")
+    page.fill("#id_lines-0-unit_price", "10")
+    page.click("button.primary")
+    expect(page.locator("[id='lines-0-description-error']")).to_have_text(
+        "Ensure this value has at most 500 characters (it has 600).")
+    assert not Job.objects.filter(organisation=org_a).exists()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
