@@ -88,6 +88,35 @@ def test_compare_shows_money_and_the_ledgers_current_total(live_server, new_page
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_compare_names_a_merges_old_customer_and_no_total_for_a_deleted_invoice(  # type: ignore[no-untyped-def]
+        live_server, new_page, width, org_a, client_a, books, sandbox, immediate_tasks):  # noqa: F811
+    from fieldbook.customers.merge import merge_customers
+
+    duplicate = make_customer(org_a, "DUP-9", "Pen-y-Bont Plumbing")
+    target = make_customer(org_a, "TGT-9", "Pen y Bont Plumbing Ltd")
+    moved = make_job(org_a, duplicate, closed=True, flagged=True)
+    gone = make_job(org_a, target, lines=(("1", "300.00", "VAT20"),), closed=True, flagged=True)
+    assert start(client_a, "jobs", [moved.number, gone.number]).counts == {"created": 4}
+    link = ExternalLink.objects.get(kind="invoice", local_number=gone.number)
+    sandbox.quickbooks.delete_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    merge_customers(target, [duplicate])
+    Job.objects.filter(pk__in=[moved.pk, gone.pk]).set_flags(True, True)
+    page = open_as_alice(new_page, live_server.url, width)
+    page.goto(f"{live_server.url}/integration/quickbooks/jobs/?compare=1")
+    row = page.locator(f"table.compare tr[data-key='{moved.number}']")
+    expect(row.locator(".badge")).to_have_text("Update")
+    change = row.locator("table.changes tr", has_text="customer number")
+    expect(change.locator("td").nth(0)).to_have_text("TGT-9 · Pen y Bont Plumbing Ltd")
+    expect(change.locator("td").nth(1)).to_have_text("DUP-9 · Pen-y-Bont Plumbing")
+    deleted = page.locator(f"table.compare tr[data-key='{gone.number}']")
+    expect(deleted.locator(".badge")).to_have_text("Deleted")
+    expect(deleted.locator("td.totals .ours")).to_have_text("ours 360.00")
+    expect(deleted.locator("td.totals .ledger")).to_have_count(0)
+    within(deleted.locator("td.totals .ours"), width)
+    fits(page, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_run_page_and_history_with_failures(live_server, new_page, width, org_a, client_a,  # type: ignore[no-untyped-def]
                                             connected, immediate_tasks):  # noqa: F811
     Customer.objects.create(organisation=org_a, account_ref="GOOD", name="Good Customer Ltd")

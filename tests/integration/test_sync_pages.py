@@ -83,7 +83,7 @@ def test_a_merge_update_names_the_old_customer_on_the_ledger_side(
     Job.objects.filter(pk=job.pk).set_flags(True, True)
     row = compare(client_a, "jobs")[job.number]
     change = next(c for c in row["changes"] if c["name"] == "customer_number")
-    assert change["ours"] == "TGT-9"
+    assert change["ours"] == "TGT-9 · Pen y Bont Plumbing Ltd"
     assert change["theirs"] == "DUP-9 · Pen-y-Bont Plumbing"
 
 

@@ -83,12 +83,19 @@ def present(c: Compared, up: bool, customers: dict[str, str] | None = None) -> d
         "key": c.key, "css": css, "label": label, "number": record.number if record else "",
         "name": getattr(record, "name", "") or getattr(record, "customer_name", ""), "reason": c.reason,
         "summary": summary(record) if c.action == Action.ADD else "",
-        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": readable(ch.field, ch.ours),
+        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": _ours(c, ch.field, ch.ours),
                      "theirs": _theirs(c, ch.field, ch.theirs, customers or {}), "conflict": ch.conflict}
                     for ch in changes],
         "confirm": confirm, "candidates": candidates, "totals": c.totals, "amounts": amounts(c),
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
+
+
+def _ours(c: Compared, field: str, value: str) -> str:
+    """Our side of a change; an invoice's customer is named as well as numbered."""
+    if field == "customer_number" and isinstance(c.local, InvoiceRecord) and c.local.customer_name and value:
+        return f"{value} · {c.local.customer_name}"
+    return readable(field, value)
 
 
 def _theirs(c: Compared, field: str, value: str, customers: dict[str, str]) -> str:
