@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -54,10 +56,34 @@ class CustomerDetailView(OrgScopedMixin, DetailView[Customer]):
     template_name = "customers/customer_detail.html"
 
 
+NUMBERED_REF = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_account_ref(refs: list[str]) -> str:
+    """The reference after the organisation's own numbering (C00041 after C00040): the prefix
+    most of its references use, one past the highest number, as wide, and not yet taken. Only
+    a suggestion: the user can type any reference."""
+    numbered = [(m.group(1), m.group(2)) for m in map(NUMBERED_REF.match, refs) if m]
+    if not numbered:
+        prefix, width, n = "C", 5, 1
+    else:
+        prefix = Counter(p for p, _ in numbered).most_common(1)[0][0]
+        digits = [d for p, d in numbered if p == prefix]
+        width, n = max(len(d) for d in digits), max(int(d) for d in digits) + 1
+    taken = {r.casefold() for r in refs}
+    while f"{prefix}{n:0{width}d}".casefold() in taken:
+        n += 1
+    return f"{prefix}{n:0{width}d}"
+
+
 class CustomerCreateView(OrgScopedMixin, CreateView[Customer, CustomerForm]):
     model = Customer
     form_class = CustomerForm
     template_name = "customers/customer_form.html"
+
+    def get_initial(self) -> dict[str, Any]:
+        refs = Customer.objects.for_org(current_organisation(self.request)).values_list("account_ref", flat=True)
+        return {**super().get_initial(), "account_ref": next_account_ref(list(refs))}
 
     def get_success_url(self) -> str:
         return _saved(self.request, self.object)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -11,10 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from fieldbook.connectors.errors import LedgerError
+from fieldbook.connectors.records import InvoiceRecord, LedgerState
+from fieldbook.core.money import format_money
 from fieldbook.core.tenancy import current_organisation
 from fieldbook.integration import service
-from fieldbook.integration.ledgers import ledger_url
-from fieldbook.integration.models import SyncRun, SyncStep
+from fieldbook.integration.models import Connection, ExternalLink, SyncRun, SyncStep
+from fieldbook.integration.run_pages import run_rows, run_summary, run_title
 from fieldbook.integration.views import get_connection
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.normalise import field_label
@@ -40,7 +43,8 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
             messages.error(request, f"{exc.message} {exc.fix}".strip())
         else:
             up = direction == "up"
-            context.update(result=result, rows=[present(c, up) for c in result.listed], counts=result.counts())
+            names = customer_names(connection) if option != "customers" else {}
+            context.update(result=result, rows=[present(c, up, names) for c in result.listed], counts=result.counts())
     elif not connection.is_connected:
         messages.error(request, "Connect to the ledger in Settings first.")
     return render(request, "integration/transfer.html", context)
@@ -53,7 +57,14 @@ BADGES = {
 }  # fmt: skip
 
 
-def present(c: Compared, up: bool) -> dict[str, Any]:
+def customer_names(connection: Connection) -> dict[str, str]:
+    """Ledger customer id -> our account reference, so an invoice's customer in the ledger reads
+    as one of ours (a merged duplicate's link stays, so the old customer is named)."""
+    links = ExternalLink.objects.filter(connection=connection, kind="customer")
+    return dict(links.values_list("ledger_id", "local_number"))
+
+
+def present(c: Compared, up: bool, customers: dict[str, str] | None = None) -> dict[str, Any]:
     """One Compare row, ready for the template (the template does no logic)."""
     record = c.local if (up and c.local is not None) or c.ledger is None else c.ledger
     css, label = BADGES[c.action]
@@ -72,22 +83,78 @@ def present(c: Compared, up: bool) -> dict[str, Any]:
         "key": c.key, "css": css, "label": label, "number": record.number if record else "",
         "name": getattr(record, "name", "") or getattr(record, "customer_name", ""), "reason": c.reason,
         "summary": summary(record) if c.action == Action.ADD else "",
-        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": readable(ch.field, ch.ours),
-                     "theirs": readable(ch.field, ch.theirs), "conflict": ch.conflict} for ch in changes],
-        "confirm": confirm, "candidates": candidates, "totals": c.totals,
+        "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": _ours(c, ch.field, ch.ours),
+                     "theirs": _theirs(c, ch.field, ch.theirs, customers or {}), "conflict": ch.conflict}
+                    for ch in changes],
+        "confirm": confirm, "candidates": candidates, "totals": c.totals, "amounts": amounts(c),
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
 
 
+def _ours(c: Compared, field: str, value: str) -> str:
+    """Our side of a change; an invoice's customer is named as well as numbered."""
+    if field == "customer_number" and isinstance(c.local, InvoiceRecord) and c.local.customer_name and value:
+        return f"{value} · {c.local.customer_name}"
+    return readable(field, value)
+
+
+def _theirs(c: Compared, field: str, value: str, customers: dict[str, str]) -> str:
+    """The ledger's side of a change. A ledger invoice names its customer by the ledger's id, never
+    by our number: it reads as the customer of ours linked to that id (or the ledger's name)."""
+    if field == "customer_number" and isinstance(c.ledger, InvoiceRecord):
+        ledger = c.ledger
+        ours = customers.get(ledger.customer_ledger_id or "", "")
+        if ours or ledger.customer_name:
+            return " · ".join(p for p in (ours, ledger.customer_name) if p)
+    return readable(field, value)
+
+
+def money(value: Decimal | str) -> str:
+    """1,234.50 for a Decimal or its normalised text ("1234.5"); anything else unchanged."""
+    try:
+        return format_money(Decimal(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
+
+
+def price(value: str) -> str:
+    """A unit price: 2 dp, or up to 4 when it has them (33.335), as the job's lines show it."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return value
+    return format_money(amount) if amount == amount.quantize(Decimal("0.01")) else f"{amount.normalize():,f}"
+
+
+def amounts(c: Compared) -> dict[str, str] | None:
+    """The Totals column: ours, the ledger's current total (none when the ledger has no such
+    invoice, e.g. deleted there) and, when they differ, what the ledger will compute for ours."""
+    if c.totals is None:
+        return None
+    ours, predicted = c.totals.ours, c.totals.theirs
+    current = ""
+    if isinstance(c.ledger, InvoiceRecord) and c.ledger.state != LedgerState.DELETED:
+        current = money(c.ledger.total)
+    if predicted is None:
+        note, differs = "The ledger computes tax: its totals may differ from ours.", False
+    else:
+        differs = c.totals.differs
+        note = (f"The ledger will compute a total of {money(predicted.total)} (tax {money(predicted.tax)}); "
+                f"ours is {money(ours.total)} (tax {money(ours.tax)})." if differs else "")  # fmt: skip
+    return {"ours": money(ours.total), "ledger": current, "note": note, "differs": "1" if differs else ""}
+
+
 def readable(field: str, value: str) -> str:
     """A compared value as a bookkeeper reads it (Compare compares normalised strings)."""
+    if field == "total":
+        return money(value) if value else ""
     if field == "address":
         return ", ".join(part for part in value.split(" | ") if part.strip())
     if field == "lines":
         out = []
         for line in value.splitlines():
-            desc, qty, price, tax, discount, _item, credit = (line.split(" ; ") + [""] * 7)[:7]
-            text = f"{desc}: {qty} × {price} ({tax}"  # noqa: RUF001 (the sign a bookkeeper writes)
+            desc, qty, unit, tax, discount, _item, credit = (line.split(" ; ") + [""] * 7)[:7]
+            text = f"{desc}: {qty} × {price(unit)} ({tax}"  # noqa: RUF001 (the sign a bookkeeper writes)
             text += f", {discount} % off" if discount not in ("", "0", "0.00") else ""
             text += ", credit)" if credit else ")"
             out.append(text)
@@ -99,7 +166,7 @@ def summary(record: Any) -> str:
     if record is None:
         return ""
     if hasattr(record, "lines"):
-        return f"{len(record.lines)} line(s), total {record.total} {record.currency} for {record.customer_name}"
+        return f"{len(record.lines)} line(s), total {money(record.total)} {record.currency} for {record.customer_name}"
     bits = [record.email, ", ".join(p for p in (record.address.line1, record.address.city, record.address.postcode)
                                     if p)]  # fmt: skip
     return " · ".join(b for b in bits if b)
@@ -149,11 +216,11 @@ def _run(request: HttpRequest, run_id: str) -> SyncRun:
 
 def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     run = _run(request, run_id)
-    steps = list(run.steps.all())
-    for step in steps:
-        step.ledger_link = ledger_url(run.connection, step.kind, (step.outcome or {}).get("ledger_id", ""))  # type: ignore[attr-defined]
-    return render(request, "integration/run.html", {"run": run, "steps": steps,
-                                                    "failed": [s for s in steps if s.status == "failed"]})  # fmt: skip
+    steps = run_rows(run)
+    return render(request, "integration/run.html", {
+        "run": run, "steps": steps, "failed": [s for s in steps if s.status == "failed"],
+        "title": run_title(run), "unsuccessful": run_summary(run).removeprefix(run.state).lstrip(", "),
+    })  # fmt: skip
 
 
 def run_status(request: HttpRequest, run_id: str) -> JsonResponse:
@@ -203,5 +270,6 @@ def resume_run(request: HttpRequest, run_id: str) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     runs = SyncRun.objects.filter(organisation=current_organisation(request)).select_related("connection", "started_by")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
-    return render(request, "integration/history.html", {"page_obj": page, "runs": page.object_list,
+    rows = [{"run": run, "title": run_title(run), "summary": run_summary(run)} for run in page.object_list]
+    return render(request, "integration/history.html", {"page_obj": page, "rows": rows,
                                                         "options": service.OPTIONS})  # fmt: skip

@@ -24,3 +24,29 @@ def ledger_links(record: Any, kind: str) -> dict[str, Any]:
          "url": ledger_url(link.connection, kind, link.ledger_id)}
         for link in links
     ]}  # fmt: skip
+
+
+@register.simple_tag
+def ledger_places(records: Any, kind: str) -> dict[str, list[dict[str, str]]]:
+    """`{% ledger_places object_list "invoice" as places %}`: for a page of jobs or service
+    invoices, our number -> where each is in a ledger (one query for the page)."""
+    records = list(records)
+    if not records:
+        return {}
+    numbers = [r.account_ref if kind == "customer" else r.number for r in records]
+    links = ExternalLink.objects.filter(
+        connection__organisation_id=records[0].organisation_id, kind=kind, local_number__in=numbers
+    ).select_related("connection")
+    places: dict[str, list[dict[str, str]]] = {}
+    for link in links:
+        places.setdefault(link.local_number, []).append({
+            "ledger": link.connection.get_ledger_display(), "number": link.ledger_number or link.ledger_id,
+            "url": ledger_url(link.connection, kind, link.ledger_id),
+        })  # fmt: skip
+    return places
+
+
+@register.filter
+def places_of(places: dict[str, list[dict[str, str]]], number: str) -> list[dict[str, str]]:
+    """`{{ places|places_of:job.number }}`: a template cannot index a dict by a variable."""
+    return places.get(number, [])
