@@ -127,7 +127,7 @@ class DjangoLocalSide:
             if self.connection_id is not None and record.ledger_id:
                 ExternalLink.objects.create(
                     connection_id=self.connection_id, kind=RecordKind.CUSTOMER, local_number=c.account_ref,
-                    ledger_id=record.ledger_id, ledger_version=record.version,
+                    local_id=c.pk, ledger_id=record.ledger_id, ledger_version=record.version,
                 )  # fmt: skip
         return c.account_ref
 

@@ -190,12 +190,23 @@ def _name_candidates(pairs: list[_Pair], up: bool) -> None:
             p.candidates = lonely_other.get(name_key(mine.name), [])
 
 
+def _renumbered(p: _Pair) -> tuple[FieldChange, ...]:
+    """Our record's number changed since the ledger last received it (the link followed the
+    record): an Update that sends the new number, never a new record."""
+    assert p.link is not None and p.local is not None
+    synced = p.link.synced_number
+    if not synced or synced == p.local.number:
+        return ()
+    return (FieldChange("number", p.local.number, synced, frozenset({Side.OURS})),)
+
+
 def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
     assert p.link is not None and p.local is not None
     ours = field_values(p.local)
     same_version = p.ledger is None or (bool(p.ledger.version) and p.ledger.version == p.link.ledger_version)
+    renumbered = _renumbered(p)
     if same_version and all(value == p.link.local_values.get(name) for name, value in ours.items()):
-        return ()  # neither side changed (most linked records): no need to render the ledger's
+        return renumbered  # otherwise unchanged (most linked records): no need to render the ledger's
     theirs = field_values(p.ledger) if p.ledger is not None else dict(p.link.ledger_values)
     changes = []
     for name, value in ours.items():
@@ -207,7 +218,7 @@ def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
         if by:
             conflict = len(by) == 2 and value != theirs.get(name, "")
             changes.append(FieldChange(name, value, theirs.get(name, ""), frozenset(by), conflict))
-    return tuple(changes)
+    return renumbered + tuple(changes)
 
 
 def _differences(mine: Record | None, theirs: Record | None) -> tuple[FieldChange, ...]:
