@@ -158,7 +158,10 @@ def test_a_ledger_record_linked_to_another_customer_is_not_matched_again() -> No
         Link("conn", RecordKind.CUSTOMER, "C002", "58", "0", "C001", field_values(other), field_values(ACME_LEDGER))
     ]
     result = {c.key: c for c in compare(Transfer.CUSTOMERS_UP, ORG, [ACME, other], [ACME_LEDGER], links)}
-    assert result["C001"].action == Action.ADD
+    # Not matched (no link, no ledger record) — and not a plain Add either: the ledger already
+    # has that name, for our C002, so it is a name clash with a unique ledger name offered.
+    assert result["C001"].action == Action.CONFLICT and result["C001"].ledger is None
+    assert "C002" in result["C001"].reason and result["C001"].rename == "Acme Ltd (C001)"
     assert result["C002"].action == Action.UNCHANGED
 
 

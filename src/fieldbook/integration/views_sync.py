@@ -49,7 +49,7 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
 BADGES = {
     Action.ADD: ("add", "Add"), Action.UPDATE: ("update", "Update"), Action.LINK: ("link", "Link"),
     Action.CONFLICT: ("conflict", "Conflict"), Action.UNCHANGED: ("", "Unchanged"),
-    Action.LEDGER_STATE: ("failed", "In the ledger"),
+    Action.LEDGER_STATE: ("failed", "In the ledger"), Action.MERGED: ("link", "Merged"),
 }  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def present(c: Compared, up: bool) -> dict[str, Any]:
         "summary": summary(record) if c.action == Action.ADD else "",
         "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": readable(ch.field, ch.ours),
                      "theirs": readable(ch.field, ch.theirs), "conflict": ch.conflict} for ch in changes],
-        "confirm": confirm, "candidates": candidates, "totals": c.totals,
+        "confirm": confirm, "candidates": candidates, "totals": c.totals, "rename": c.rename,
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
 

@@ -9,7 +9,7 @@ sync, so "who changed what" never depends on the two systems rendering a field t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -30,6 +30,7 @@ class Action(StrEnum):
     CONFLICT = "conflict"
     UNCHANGED = "unchanged"
     LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
+    MERGED = "merged"  # our record was merged into another; its ledger record can be made inactive
 
 
 class Side(StrEnum):
@@ -90,9 +91,20 @@ class Compared:
     candidates: tuple[Record, ...] = ()  # several name matches (a Conflict)
     state: LedgerState | None = None
     totals: TotalsCheck | None = None
+    rename: str = ""  # a name clash: the unique ledger name Fieldbook offers to send instead
 
     def changed(self, side: Side) -> tuple[str, ...]:
         return tuple(c.field for c in self.changes if side in c.changed_by)
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Our records that exist but are not compared, by number: merged duplicates (their target's
+    number) and customers not flagged "integrate with accounts". A link to one of them is
+    shown for what it is, never as a record to re-create."""
+
+    merged: Mapping[str, str] = field(default_factory=dict)
+    not_integrated: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -234,7 +246,27 @@ def _fields(changes: Sequence[FieldChange]) -> str:
     return ", ".join(field_label(c.field) for c in changes)
 
 
-def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
+def _absent(base: Compared, p: _Pair, absent: Absent) -> Compared | None:
+    """A link whose record of ours is merged or left out of integration (None: really gone)."""
+    assert p.link is not None
+    if base.kind != RecordKind.CUSTOMER:
+        return None
+    number = p.link.local_number
+    target = absent.merged.get(number)
+    if target is not None:
+        merged = f"{p.reason} Our customer {number} was merged into {target}; its later invoices go to {target}."
+        if p.ledger is not None and p.ledger.state == LedgerState.ACTIVE:
+            return replace(base, action=Action.MERGED, reason=f"{merged} Select it to make this ledger record "
+                           "inactive (nothing is deleted).")  # fmt: skip
+        words = _STATE_WORDS.get(p.ledger.state, "") if p.ledger is not None else ""
+        return replace(base, action=Action.UNCHANGED, reason=f"{merged} It is {words} in the ledger.")
+    if number in absent.not_integrated:
+        reason = f"{p.reason} Our customer {number} is not flagged to integrate with accounts: left as it is."
+        return replace(base, action=Action.UNCHANGED, reason=reason)
+    return None
+
+
+def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent) -> Compared:
     key = compared_key(
         p.local.number if p.local else (p.link.local_number if p.link else None),
         p.ledger.ledger_id if p.ledger else None,
@@ -250,6 +282,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
                 reason=f"{p.reason} It is no longer in the ledger: it will not be re-created.",
             )
         if p.local is None:
+            shown = _absent(base, p, absent)
+            if shown is not None:
+                return shown
             return replace(
                 base,
                 action=Action.ADD,
@@ -331,18 +366,27 @@ def compare(
     *,
     predict_totals: Callable[[InvoiceRecord], Totals | None] | None = None,
     complete: bool = True,
+    absent: Absent | None = None,
 ) -> list[Compared]:
     """Classify every record the transfer is about: our records going up, the ledger's coming
     down. `complete` says `ledger` is a full read, so a linked record missing from it is gone
-    (an incremental read only holds what changed). `predict_totals` is the connector's."""
+    (an incremental read only holds what changed). `predict_totals` is the connector's.
+    `absent` names our records that exist but are not in `local` (merged, not integrated)."""
+    absent = absent or Absent()
     up = transfer != Transfer.CUSTOMERS_DOWN
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
     pairs = _pairs(org_slug, local, ledger, [link for link in links if link.kind == kind])
     if kind == RecordKind.CUSTOMER:
         _name_candidates(pairs, up)
-    # Up: our records (a ledger-only record is not ours to send). Down: the ledger's.
-    wanted = [p for p in pairs if (p.local if up else p.ledger) is not None]
-    result = [_classify(p, kind, up, complete) for p in wanted]
+    # Up: our records (a ledger-only record is not ours to send), and a merged duplicate's
+    # ledger record (making it inactive goes up). Down: the ledger's.
+    wanted = [p for p in pairs if (p.local if up else p.ledger) is not None
+              or (up and p.link is not None and p.ledger is not None and p.link.local_number in absent.merged)]
+    result = [_classify(p, kind, up, complete, absent) for p in wanted]
+    if kind == RecordKind.CUSTOMER and up:
+        from fieldbook.sync.clash import name_clashes  # it builds on this module's Compared
+
+        result = name_clashes(result, ledger)
     if predict_totals is not None:
         result = [_with_totals(c, predict_totals) for c in result]
     return sorted(result, key=lambda c: c.key)
