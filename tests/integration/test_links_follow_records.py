@@ -145,3 +145,26 @@ def test_a_name_clash_is_flagged_on_compare_naming_both_customers_and_the_fix_wo
     Customer.objects.filter(pk=other.pk).update_tracked(name="Jones Hotel Annexe")
     assert compare_rows(client_a)["TDUP2"]["label"] == "Add"
     assert sync(client_a, ["TDUP2"], django_capture_on_commit_callbacks).counts == {"created": 1}
+
+
+def test_a_name_taken_after_compare_fails_naming_the_name_and_our_customer_holding_it(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from fieldbook.integration import service
+    from fieldbook.sync.plan import Selection
+
+    Customer.objects.create(organisation=org_a, account_ref="TDUPNAME", name="Jones Hotel Ltd")
+    seen = service.run_compare(connected, "customers")  # what the user saw: a plain Add
+    assert {c.key: c.action.value for c in seen.listed} == {"TDUPNAME": "add"}
+    Customer.objects.create(organisation=org_a, account_ref="C00001", name="Jones Hotel Ltd")
+    # Meanwhile C00001 reaches the ledger under that name (a run planned before TDUPNAME existed).
+    before = service.run_compare(connected, "customers")
+    run = service.start_sync(connected, "customers", Selection(keys=frozenset({"C00001"})), result=before,
+                             enqueue=False)  # fmt: skip
+    assert service.execute(run.pk).counts == {"created": 1}
+    run = service.start_sync(connected, "customers", Selection(keys=frozenset({"TDUPNAME"})), result=seen,
+                             enqueue=False)  # fmt: skip
+    run = service.execute(run.pk)
+    outcome = run.steps.get(local_number="TDUPNAME").outcome
+    assert outcome["code"] == "6240" and outcome["status"] == "conflict"
+    assert "customer named 'Jones Hotel Ltd': our customer C00001" in outcome["message"]
+    assert "did not create" not in outcome["message"] and "TDUPNAME" in outcome["fix"]

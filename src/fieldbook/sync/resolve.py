@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fieldbook.connectors.base import Operation
 from fieldbook.connectors.errors import DuplicateName, LedgerError, NotFound
 from fieldbook.sync.normalise import field_label, field_values
-from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep
+from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep, Record
 
 if TYPE_CHECKING:
     from fieldbook.sync.apply import Engine
@@ -51,10 +51,25 @@ class Resolver:
         found = engine.retrying(lambda: engine.connector.lookup(planned.step))
         if found is not None and found.mine:
             engine.succeed(planned, OutcomeStatus.CREATED, found.record)
+        elif found is not None and isinstance(error, DuplicateName):
+            engine.finish(planned, self._name_taken(planned, error, found.record))
         elif found is not None:
             engine.finish(planned, self._foreign(planned, error))
         else:
             engine.fail(planned, error, fix="Rename the record in Fieldbook or in the ledger, then sync again.")
+
+    def _name_taken(self, planned: PlannedStep, error: LedgerError, holder: Record) -> Outcome:
+        """The clash is the name, and the record holding it may well be one of ours."""
+        name = getattr(holder, "name", "") or getattr(planned.step.record, "name", "")
+        whose = f"our customer {holder.number}" if holder.number else "a customer Fieldbook did not create"
+        return Outcome(
+            OutcomeStatus.CONFLICT,
+            code=error.code,
+            message=f"The ledger already has a customer named {name!r}: {whose}. Names must be unique there, "
+            f"so our customer {planned.local_number} was not created.",
+            fix=f"Rename {planned.local_number} in Fieldbook, or compare again and tick the unique ledger name "
+            "offered for it.",
+        )
 
     def _foreign(self, planned: PlannedStep, error: LedgerError | None = None) -> Outcome:
         kind = planned.step.kind.value
