@@ -123,8 +123,9 @@ def _compare(connection: Connection, option: str, direction: str, conn: Connecto
     model = Job if option == "jobs" else ServiceInvoice
     invoices = invoice_records(model, org)
     ledger_invoices = mirror.refresh(conn, RecordKind.INVOICE, store)
+    # Every document here has both flags set: a transferred one was flagged again (re-send).
     found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
-                    predict_totals=conn.predict_totals)  # fmt: skip
+                    predict_totals=conn.predict_totals, resend=True)  # fmt: skip
     # The customers these invoices name, as Compare sees them going up: a new one is created
     # (or linked) before its invoices.
     wanted = {i.customer_number for i in invoices}

@@ -92,6 +92,7 @@ class Compared:
     state: LedgerState | None = None
     totals: TotalsCheck | None = None
     rename: str = ""  # a name clash: the unique ledger name Fieldbook offers to send instead
+    resend: bool = False  # its flags were set again: ours is sent even if unchanged
 
     def changed(self, side: Side) -> tuple[str, ...]:
         return tuple(c.field for c in self.changes if side in c.changed_by)
@@ -266,7 +267,23 @@ def _absent(base: Compared, p: _Pair, absent: Absent) -> Compared | None:
     return None
 
 
-def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent) -> Compared:
+def _flagged_again(base: Compared, p: _Pair, complete: bool) -> Compared | None:
+    """Our record's flags were set again after its transfer (the user's guide: "to force an
+    entry ... set the Flags"). Gone from the ledger (deleted, or voided): an Add that says so,
+    sent only if the user selects it. Otherwise None (an Update re-sends the current version)."""
+    assert p.link is not None and p.local is not None
+    if p.ledger is None and not complete:
+        return None
+    state = p.ledger.state if p.ledger is not None else LedgerState.DELETED
+    if state not in (LedgerState.DELETED, LedgerState.VOIDED):
+        return None
+    reason = (f"{p.reason} It was {_STATE_WORDS[state]} in the ledger, and its flags were set again: "
+              "selecting it sends it as a new record.")  # fmt: skip
+    return replace(base, action=Action.ADD, state=state, resend=True, changes=(), reason=reason.strip())
+
+
+def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent,
+              resend: bool = False) -> Compared:  # fmt: skip
     key = compared_key(
         p.local.number if p.local else (p.link.local_number if p.link else None),
         p.ledger.ledger_id if p.ledger else None,
@@ -274,6 +291,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
     base = Compared(key, kind, Action.UNCHANGED, "", local=p.local, ledger=p.ledger, link=p.link)
     here, there = ("Fieldbook", "the ledger") if up else ("the ledger", "Fieldbook")
     if p.link is not None:
+        again = _flagged_again(base, p, complete) if resend and p.local is not None else None
+        if again is not None:
+            return again
         if p.ledger is None and complete:
             return replace(
                 base,
@@ -302,6 +322,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
                 changes=changes,
                 reason=f"{p.reason} Changed on both sides since then: {_fields(conflicts)}.",
             )
+        if not changes and resend:
+            reason = f"{p.reason} No change since, but its flags were set again: the current version is sent again."
+            return replace(base, action=Action.UPDATE, resend=True, reason=reason)
         if not changes:
             return replace(base, action=Action.UNCHANGED, reason=f"{p.reason} No change since.")
         sides = {s for c in changes for s in c.changed_by}
@@ -312,11 +335,13 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
             if Side.OURS in sides
             else "in the ledger"
         )
+        forced = " Its flags were set again: ours is sent." if resend and Side.OURS not in sides else ""
         return replace(
             base,
             action=Action.UPDATE,
             changes=changes,
-            reason=f"{p.reason} Changed {who} since then: {_fields(changes)}.",
+            resend=resend,
+            reason=f"{p.reason} Changed {who} since then: {_fields(changes)}.{forced}",
         )
     if p.local is not None and p.ledger is not None:
         if p.ledger.state != LedgerState.ACTIVE:
@@ -367,11 +392,14 @@ def compare(
     predict_totals: Callable[[InvoiceRecord], Totals | None] | None = None,
     complete: bool = True,
     absent: Absent | None = None,
+    resend: bool = False,
 ) -> list[Compared]:
     """Classify every record the transfer is about: our records going up, the ledger's coming
     down. `complete` says `ledger` is a full read, so a linked record missing from it is gone
     (an incremental read only holds what changed). `predict_totals` is the connector's.
-    `absent` names our records that exist but are not in `local` (merged, not integrated)."""
+    `absent` names our records that exist but are not in `local` (merged, not integrated).
+    `resend` says every record in `local` was flagged for transfer (jobs and service invoices
+    with both flags set): a linked one was flagged again, so it is sent again."""
     absent = absent or Absent()
     up = transfer != Transfer.CUSTOMERS_DOWN
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
@@ -382,7 +410,7 @@ def compare(
     # ledger record (making it inactive goes up). Down: the ledger's.
     wanted = [p for p in pairs if (p.local if up else p.ledger) is not None
               or (up and p.link is not None and p.ledger is not None and p.link.local_number in absent.merged)]
-    result = [_classify(p, kind, up, complete, absent) for p in wanted]
+    result = [_classify(p, kind, up, complete, absent, resend and up) for p in wanted]
     if kind == RecordKind.CUSTOMER and up:
         from fieldbook.sync.clash import name_clashes  # it builds on this module's Compared
 

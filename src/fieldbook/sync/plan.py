@@ -149,7 +149,7 @@ class _Planner:
             raise _NotPlanned(f"Changed on both sides: choose ours or theirs for {', '.join(undecided)}.")
         assert c.local is not None and c.link is not None
         if self.up:
-            if not ours_win:
+            if not ours_win and not c.resend:
                 raise _NotPlanned("Changed only in the ledger: nothing to send.")
             values = {name: getattr(c.ledger, name) for name in theirs_win}
             if isinstance(c.ledger, CustomerRecord) and "name" not in ours_win:
