@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest
 from django.urls import include, path
 
+from fieldbook.core import preferences
 from fieldbook.core import views as core_views
 
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("customers/", include("fieldbook.customers.urls")),
     path("catalogue/", include("fieldbook.catalogue.urls")),
     path("jobs/", include("fieldbook.jobs.urls")),

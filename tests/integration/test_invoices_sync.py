@@ -68,12 +68,15 @@ def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
     page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert f"id {invoice['Id']}" in page and f"number {job.number}" in page
     assert compare(client_a, "jobs") == {}
-    # A second Start Sync of the same job (someone set the flags again) creates nothing twice.
+    # Setting the flags again forces a re-send (the user's guide): an Update of the same ledger
+    # invoice, never a second one.
     Job.objects.filter(pk=job.pk).set_flags(True, True)
-    assert job.number not in compare(client_a, "jobs")  # unchanged since its transfer: not listed
-    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)  # posted anyway
-    assert run.counts == {} and run.blocked[0]["reason"].startswith("Unchanged")
+    row = compare(client_a, "jobs")[job.number]
+    assert row["label"] == "Update" and "flags were set again" in row["reason"]
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)
     assert len(ledger_invoices(sandbox, job.number)) == 1
+    assert compare(client_a, "jobs") == {}  # flags cleared by the transfer
 
 
 def test_editing_a_transferred_job_reappears_as_an_update(
@@ -94,19 +97,33 @@ def test_editing_a_transferred_job_reappears_as_an_update(
     assert Decimal(str(invoice["TotalAmt"])) == Decimal("180.00")
 
 
-def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated(
+def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated_unless_flagged_and_selected(
         client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     job = make_job(org_a, closed=True, flagged=True)
     sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
     link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
     sandbox.quickbooks.void_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    assert compare(client_a, "jobs") == {}  # not flagged: nothing happens to it
     Job.objects.filter(pk=job.pk).set_flags(True, True)  # the user forces it into the next transfer
     rows = compare(client_a, "jobs")
-    assert rows[job.number]["label"] == "Voided" and not rows[job.number]["selectable"]
-    assert "never edited or re-created" in rows[job.number]["reason"]
-    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)  # even if posted anyway
-    assert run.counts == {} and run.blocked and run.blocked[0]["key"] == job.number
+    assert rows[job.number]["label"] == "Add" and rows[job.number]["selectable"]
+    assert "voided in the ledger, and its flags were set again" in rows[job.number]["reason"]
+    # Selected: QuickBooks keeps the voided copy under the number, and the run says so plainly
+    # (never "created" by finding the voided one).
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    step = run.steps.get(local_number=job.number)
+    assert step.status == "failed" and "keeps our voided invoice" in step.outcome["message"], step.outcome
+    assert "Delete the voided copy" in step.outcome["fix"]
     assert len(ledger_invoices(sandbox, job.number)) == 1
+    # Deleted there as the fix says: the next Add creates it again, once.
+    sandbox.quickbooks.delete_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    row = compare(client_a, "jobs")[job.number]
+    assert row["label"] == "Add" and "deleted in the ledger" in row["reason"]
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 1}, (run.counts, list(run.steps.values("outcome")))
+    [again] = [i for i in ledger_invoices(sandbox, job.number) if i.get("_status") != "Deleted"]
+    assert again["Id"] != link.ledger_id
+    assert ExternalLink.objects.get(kind="invoice", local_number=job.number).ledger_id == again["Id"]
 
 
 def test_service_contract_invoices_transfer(client_a, org_a, books, sandbox, immediate_tasks,

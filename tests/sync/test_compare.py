@@ -158,7 +158,10 @@ def test_a_ledger_record_linked_to_another_customer_is_not_matched_again() -> No
         Link("conn", RecordKind.CUSTOMER, "C002", "58", "0", "C001", field_values(other), field_values(ACME_LEDGER))
     ]
     result = {c.key: c for c in compare(Transfer.CUSTOMERS_UP, ORG, [ACME, other], [ACME_LEDGER], links)}
-    assert result["C001"].action == Action.ADD
+    # Not matched (no link, no ledger record) — and not a plain Add either: the ledger already
+    # has that name, for our C002, so it is a name clash with a unique ledger name offered.
+    assert result["C001"].action == Action.CONFLICT and result["C001"].ledger is None
+    assert "C002" in result["C001"].reason and result["C001"].rename == "Acme Ltd (C001)"
     assert result["C002"].action == Action.UNCHANGED
 
 
@@ -325,3 +328,31 @@ def test_a_ledger_that_computes_tax_is_said_so() -> None:
     c = one(Transfer.INVOICES_UP, [J1], [], predict_totals=lambda inv: None)
     assert c.totals is not None and not c.totals.differs
     assert c.totals.note == "The ledger computes tax: its totals may differ from ours."
+
+
+# Flags set again after a transfer force a re-send (issue 11): (case, ledger, action, state)
+RESEND_CASES = [
+    ("unchanged: the current version again", [theirs(J1, "130")], Action.UPDATE, None),
+    ("voided in the ledger: a new one", [theirs(J1, "130", "2", state=LedgerState.VOIDED)], Action.ADD,
+     LedgerState.VOIDED),
+    ("deleted in the ledger: a new one", [], Action.ADD, LedgerState.DELETED),
+    ("paid in the ledger: shown only", [theirs(J1, "130", "2", state=LedgerState.PAID)], Action.LEDGER_STATE,
+     LedgerState.PAID),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "ledger", "action", "state"), RESEND_CASES, ids=[c[0] for c in RESEND_CASES])
+def test_a_document_flagged_again_is_sent_again(case: str, ledger: list, action: Action, state: object) -> None:
+    c = one(Transfer.INVOICES_UP, [J1], ledger, [linked(J1, theirs(J1, "130"))], resend=True)
+    assert (c.action, c.state) == (action, state), c.reason
+    assert c.resend == (action != Action.LEDGER_STATE)
+    if action != Action.LEDGER_STATE:
+        assert "flags were set again" in c.reason
+
+
+def test_a_renumbered_customer_is_an_update_of_its_number() -> None:
+    renamed = replace(ACME, number="ACME-HEAT", marker=f"fieldbook:{ORG}:ACME-HEAT")
+    link = replace(linked(ACME, ACME_LEDGER), local_number="ACME-HEAT", synced_number="C001")
+    c = one(Transfer.CUSTOMERS_UP, [renamed], [ACME_LEDGER], [link])
+    assert c.action == Action.UPDATE and c.link is link
+    assert [(ch.field, ch.ours, ch.theirs) for ch in c.changes] == [("number", "ACME-HEAT", "C001")]

@@ -185,3 +185,13 @@ def test_customers_down_become_local_steps() -> None:
     record = update.step.record
     assert isinstance(record, CustomerRecord)
     assert (record.phone, record.email) == ("999", "new@acme.example")  # theirs brought down, ours kept
+
+
+def test_a_document_flagged_again_is_planned_as_an_update_of_the_same_ledger_record() -> None:
+    j1 = invoice("J1042", "C001")
+    link = linked(j1, theirs(j1, "130"))
+    found = compare(Transfer.INVOICES_UP, ORG, [j1], [theirs(j1, "130")], [link], resend=True)
+    p = plan("run", Transfer.INVOICES_UP, found, select("J1042"), customers=compared(
+        Transfer.CUSTOMERS_UP, [ACME], [ACME_LEDGER], [linked(ACME, ACME_LEDGER)]))  # fmt: skip
+    [step] = p.steps
+    assert step.step.operation == Operation.UPDATE and step.step.record.ledger_id == "130" and not p.blocked

@@ -77,13 +77,19 @@ class Connection(models.Model):
 
 
 class ExternalLink(models.Model):
-    """Our record (by its number: account reference, J1042, S0311) ↔ the ledger's id, with both
-    sides' synced values at the last sync. Keyed by number, so a merged customer's links stay as
-    history with the duplicate while later invoices follow the target's own link."""
+    """Our record ↔ the ledger's id, with both sides' synced values at the last sync.
+
+    A link belongs to our record, not to its number: `local_id` is the record's primary key and
+    `local_number` follows it when the number changes (a customer's account reference), while
+    `synced_number` keeps the number the ledger last received, so Compare shows the change as an
+    Update. A merged customer's link stays with the duplicate (its history) while later invoices
+    follow the target's own link."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(max_length=20)
     local_number = models.CharField(max_length=40)
+    local_id = models.PositiveBigIntegerField(null=True, blank=True)  # customers: Customer.pk
+    synced_number = models.CharField(max_length=40, blank=True)  # blank: the ledger has local_number
     ledger_id = models.CharField(max_length=100)
     ledger_version = models.CharField(max_length=40, blank=True, null=True)
     ledger_number = models.CharField(max_length=100, blank=True)
@@ -96,6 +102,7 @@ class ExternalLink(models.Model):
             models.UniqueConstraint(fields=["connection", "kind", "local_number"], name="link_once_per_record"),
             models.UniqueConstraint(fields=["connection", "kind", "ledger_id"], name="link_once_per_ledger_record"),
         ]
+        indexes = [models.Index(fields=["kind", "local_id"])]
 
 
 class Watermark(models.Model):

@@ -17,6 +17,7 @@ from fieldbook.core import money
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
 from fieldbook.jobs.models import Job, JobLine
+from fieldbook.sync.compare import Absent
 
 
 def customer_record(c: Customer, org: Organisation) -> CustomerRecord:
@@ -27,6 +28,20 @@ def customer_record(c: Customer, org: Organisation) -> CustomerRecord:
         tax_number=c.tax_number, notes=c.notes, active=c.active, marker=marker(org.slug, c.account_ref),
         updated_at=c.updated_at,
     )  # fmt: skip
+
+
+def absent_customers(org: Organisation) -> Absent:
+    """Our customers that exist but are not compared: merged duplicates and those left out of
+    integration (Compare shows their links for what they are, never as records to re-create)."""
+    rows = Customer.objects.filter(organisation=org).exclude(integrate=True, merged_into__isnull=True)
+    merged: dict[str, str] = {}
+    left_out: set[str] = set()
+    for ref, target in rows.values_list("account_ref", "merged_into__account_ref"):
+        if target:
+            merged[ref] = target
+        else:
+            left_out.add(ref)
+    return Absent(merged=merged, not_integrated=frozenset(left_out))
 
 
 def integrated_customers(org: Organisation) -> QuerySet[Customer]:
@@ -85,6 +100,10 @@ def _invoice(org: Organisation, number: str, customer_ref: str, customer_name: s
     )  # fmt: skip
 
 
+class AlreadyLinked(Exception):
+    """A ledger customer to create in Fieldbook is already linked to one of ours."""
+
+
 _REF_OK = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 
 
@@ -119,15 +138,21 @@ class DjangoLocalSide:
                 done = ExternalLink.objects.filter(
                     connection_id=self.connection_id, kind=RecordKind.CUSTOMER, ledger_id=record.ledger_id
                 ).first()
+                if done is not None and done.synced_at is None:
+                    return done.local_number  # made by an earlier try of this step (its link not saved yet)
                 if done is not None:
-                    return done.local_number
+                    # Already linked at an earlier sync: nothing is created, and the run says so.
+                    raise AlreadyLinked(
+                        f"This ledger customer is already linked to our customer {done.local_number}: "
+                        "nothing was created."
+                    )
             c = Customer(organisation=self.org, account_ref=self._free_ref(record.number))
             _write(c, record)
             c.save()
             if self.connection_id is not None and record.ledger_id:
                 ExternalLink.objects.create(
                     connection_id=self.connection_id, kind=RecordKind.CUSTOMER, local_number=c.account_ref,
-                    ledger_id=record.ledger_id, ledger_version=record.version,
+                    local_id=c.pk, ledger_id=record.ledger_id, ledger_version=record.version,
                 )  # fmt: skip
         return c.account_ref
 

@@ -29,6 +29,7 @@ from fieldbook.integration.connect import mark_reconnect
 from fieldbook.integration.models import Connection, SyncRun
 from fieldbook.integration.records import (
     DjangoLocalSide,
+    absent_customers,
     customer_record,
     integrated_customers,
     invoice_records,
@@ -116,13 +117,15 @@ def _compare(connection: Connection, option: str, direction: str, conn: Connecto
     ledger_customers = mirror.refresh(conn, RecordKind.CUSTOMER, store)
     if option == "customers":
         local = [customer_record(c, org) for c in integrated_customers(org)]
-        found = compare(transfer, org.slug, local, ledger_customers, store.links(cid, RecordKind.CUSTOMER))
+        found = compare(transfer, org.slug, local, ledger_customers, store.links(cid, RecordKind.CUSTOMER),
+                        absent=absent_customers(org))  # fmt: skip
         return CompareResult(option, direction, transfer, found)
     model = Job if option == "jobs" else ServiceInvoice
     invoices = invoice_records(model, org)
     ledger_invoices = mirror.refresh(conn, RecordKind.INVOICE, store)
+    # Every document here has both flags set: a transferred one was flagged again (re-send).
     found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
-                    predict_totals=conn.predict_totals)  # fmt: skip
+                    predict_totals=conn.predict_totals, resend=True)  # fmt: skip
     # The customers these invoices name, as Compare sees them going up: a new one is created
     # (or linked) before its invoices.
     wanted = {i.customer_number for i in invoices}

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 
 from fieldbook.connectors.base import Attempt, RecordKind, Request
+from fieldbook.customers.models import Customer
 from fieldbook.integration import models as m
 from fieldbook.sync import codec
 from fieldbook.sync.store import (
@@ -33,7 +35,46 @@ def _link(row: m.ExternalLink) -> Link:
         connection_id=str(row.connection_id), kind=RecordKind(row.kind), local_number=row.local_number,
         ledger_id=row.ledger_id, ledger_version=row.ledger_version, ledger_number=row.ledger_number,
         local_values=dict(row.local_values), ledger_values=dict(row.ledger_values), synced_at=row.synced_at,
+        synced_number=row.synced_number,
     )  # fmt: skip
+
+
+def follow_renames(connection_id: int | str) -> None:
+    """Links belong to records, not to their numbers: a customer whose account reference changed
+    keeps its link, renumbered here (the ledger's number stays in `synced_number` until the next
+    transfer sends the new one), and the links of its invoices name the new reference too."""
+    current = Customer.objects.filter(pk=OuterRef("local_id")).values("account_ref")[:1]
+    moved = list(
+        m.ExternalLink.objects.filter(connection_id=connection_id, kind=RecordKind.CUSTOMER, local_id__isnull=False)
+        .annotate(now=Subquery(current))
+        .exclude(now=F("local_number"))
+        .exclude(now__isnull=True)
+    )
+    if not moved:
+        return
+    with transaction.atomic():
+        # Two steps, so references swapped between two customers never collide on the way.
+        for row in moved:
+            m.ExternalLink.objects.filter(pk=row.pk).update(local_number=f"~{row.pk}")
+        for row in moved:
+            synced = row.synced_number or row.local_number
+            m.ExternalLink.objects.filter(pk=row.pk).update(
+                local_number=row.now, synced_number="" if synced == row.now else synced
+            )
+            for invoice in m.ExternalLink.objects.filter(
+                connection_id=connection_id, kind=RecordKind.INVOICE, local_values__customer_number=row.local_number
+            ):
+                invoice.local_values["customer_number"] = row.now
+                invoice.save(update_fields=["local_values"])
+
+
+def _local_id(connection_id: str, kind: RecordKind, number: str) -> int | None:
+    if kind != RecordKind.CUSTOMER:
+        return None
+    org = m.Connection.objects.filter(pk=connection_id).values("organisation_id")[:1]
+    return Customer.objects.filter(organisation_id=Subquery(org), account_ref=number).values_list(
+        "pk", flat=True
+    ).first()
 
 
 def _run(row: m.SyncRun) -> Run:
@@ -48,13 +89,16 @@ class DjangoSyncStore:
 
     # links ------------------------------------------------------------------------------------
     def links(self, connection_id: str, kind: RecordKind) -> list[Link]:
+        follow_renames(connection_id)
         return [_link(r) for r in m.ExternalLink.objects.filter(connection_id=connection_id, kind=kind)]
 
     def link(self, connection_id: str, kind: RecordKind, local_number: str) -> Link | None:
+        follow_renames(connection_id)
         row = m.ExternalLink.objects.filter(connection_id=connection_id, kind=kind, local_number=local_number).first()
         return _link(row) if row else None
 
     def save_link(self, link: Link) -> None:
+        # Renames were followed by the links() read that planned this step (once per wave).
         with transaction.atomic():
             m.ExternalLink.objects.filter(
                 connection_id=link.connection_id, kind=link.kind, ledger_id=link.ledger_id
@@ -65,6 +109,9 @@ class DjangoSyncStore:
                     "ledger_id": link.ledger_id, "ledger_version": link.ledger_version,
                     "ledger_number": link.ledger_number, "local_values": link.local_values,
                     "ledger_values": link.ledger_values, "synced_at": link.synced_at,
+                    # Saved after a transfer: the ledger now has this number.
+                    "synced_number": "" if link.synced_at else link.synced_number,
+                    "local_id": _local_id(link.connection_id, link.kind, link.local_number),
                 },
             )  # fmt: skip
 

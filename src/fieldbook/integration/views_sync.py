@@ -53,7 +53,7 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
 BADGES = {
     Action.ADD: ("add", "Add"), Action.UPDATE: ("update", "Update"), Action.LINK: ("link", "Link"),
     Action.CONFLICT: ("conflict", "Conflict"), Action.UNCHANGED: ("", "Unchanged"),
-    Action.LEDGER_STATE: ("failed", "In the ledger"),
+    Action.LEDGER_STATE: ("failed", "In the ledger"), Action.MERGED: ("link", "Merged"),
 }  # fmt: skip
 
 
@@ -87,6 +87,7 @@ def present(c: Compared, up: bool, customers: dict[str, str] | None = None) -> d
                      "theirs": _theirs(c, ch.field, ch.theirs, customers or {}), "conflict": ch.conflict}
                     for ch in changes],
         "confirm": confirm, "candidates": candidates, "totals": c.totals, "amounts": amounts(c),
+        "rename": c.rename,
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
 

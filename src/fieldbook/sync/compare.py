@@ -9,7 +9,7 @@ sync, so "who changed what" never depends on the two systems rendering a field t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -30,6 +30,7 @@ class Action(StrEnum):
     CONFLICT = "conflict"
     UNCHANGED = "unchanged"
     LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
+    MERGED = "merged"  # our record was merged into another; its ledger record can be made inactive
 
 
 class Side(StrEnum):
@@ -90,9 +91,21 @@ class Compared:
     candidates: tuple[Record, ...] = ()  # several name matches (a Conflict)
     state: LedgerState | None = None
     totals: TotalsCheck | None = None
+    rename: str = ""  # a name clash: the unique ledger name Fieldbook offers to send instead
+    resend: bool = False  # its flags were set again: ours is sent even if unchanged
 
     def changed(self, side: Side) -> tuple[str, ...]:
         return tuple(c.field for c in self.changes if side in c.changed_by)
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Our records that exist but are not compared, by number: merged duplicates (their target's
+    number) and customers not flagged "integrate with accounts". A link to one of them is
+    shown for what it is, never as a record to re-create."""
+
+    merged: Mapping[str, str] = field(default_factory=dict)
+    not_integrated: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -190,12 +203,23 @@ def _name_candidates(pairs: list[_Pair], up: bool) -> None:
             p.candidates = lonely_other.get(name_key(mine.name), [])
 
 
+def _renumbered(p: _Pair) -> tuple[FieldChange, ...]:
+    """Our record's number changed since the ledger last received it (the link followed the
+    record): an Update that sends the new number, never a new record."""
+    assert p.link is not None and p.local is not None
+    synced = p.link.synced_number
+    if not synced or synced == p.local.number:
+        return ()
+    return (FieldChange("number", p.local.number, synced, frozenset({Side.OURS})),)
+
+
 def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
     assert p.link is not None and p.local is not None
     ours = field_values(p.local)
     same_version = p.ledger is None or (bool(p.ledger.version) and p.ledger.version == p.link.ledger_version)
+    renumbered = _renumbered(p)
     if same_version and all(value == p.link.local_values.get(name) for name, value in ours.items()):
-        return ()  # neither side changed (most linked records): no need to render the ledger's
+        return renumbered  # otherwise unchanged (most linked records): no need to render the ledger's
     theirs = field_values(p.ledger) if p.ledger is not None else dict(p.link.ledger_values)
     changes = []
     for name, value in ours.items():
@@ -207,7 +231,7 @@ def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
         if by:
             conflict = len(by) == 2 and value != theirs.get(name, "")
             changes.append(FieldChange(name, value, theirs.get(name, ""), frozenset(by), conflict))
-    return tuple(changes)
+    return renumbered + tuple(changes)
 
 
 def _differences(mine: Record | None, theirs: Record | None) -> tuple[FieldChange, ...]:
@@ -223,7 +247,43 @@ def _fields(changes: Sequence[FieldChange]) -> str:
     return ", ".join(field_label(c.field) for c in changes)
 
 
-def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
+def _absent(base: Compared, p: _Pair, absent: Absent) -> Compared | None:
+    """A link whose record of ours is merged or left out of integration (None: really gone)."""
+    assert p.link is not None
+    if base.kind != RecordKind.CUSTOMER:
+        return None
+    number = p.link.local_number
+    target = absent.merged.get(number)
+    if target is not None:
+        merged = f"{p.reason} Our customer {number} was merged into {target}; its later invoices go to {target}."
+        if p.ledger is not None and p.ledger.state == LedgerState.ACTIVE:
+            return replace(base, action=Action.MERGED, reason=f"{merged} Select it to make this ledger record "
+                           "inactive (nothing is deleted).")  # fmt: skip
+        words = _STATE_WORDS.get(p.ledger.state, "") if p.ledger is not None else ""
+        return replace(base, action=Action.UNCHANGED, reason=f"{merged} It is {words} in the ledger.")
+    if number in absent.not_integrated:
+        reason = f"{p.reason} Our customer {number} is not flagged to integrate with accounts: left as it is."
+        return replace(base, action=Action.UNCHANGED, reason=reason)
+    return None
+
+
+def _flagged_again(base: Compared, p: _Pair, complete: bool) -> Compared | None:
+    """Our record's flags were set again after its transfer (the user's guide: "to force an
+    entry ... set the Flags"). Gone from the ledger (deleted, or voided): an Add that says so,
+    sent only if the user selects it. Otherwise None (an Update re-sends the current version)."""
+    assert p.link is not None and p.local is not None
+    if p.ledger is None and not complete:
+        return None
+    state = p.ledger.state if p.ledger is not None else LedgerState.DELETED
+    if state not in (LedgerState.DELETED, LedgerState.VOIDED):
+        return None
+    reason = (f"{p.reason} It was {_STATE_WORDS[state]} in the ledger, and its flags were set again: "
+              "selecting it sends it as a new record.")  # fmt: skip
+    return replace(base, action=Action.ADD, state=state, resend=True, changes=(), reason=reason.strip())
+
+
+def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent,
+              resend: bool = False) -> Compared:  # fmt: skip
     key = compared_key(
         p.local.number if p.local else (p.link.local_number if p.link else None),
         p.ledger.ledger_id if p.ledger else None,
@@ -231,6 +291,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
     base = Compared(key, kind, Action.UNCHANGED, "", local=p.local, ledger=p.ledger, link=p.link)
     here, there = ("Fieldbook", "the ledger") if up else ("the ledger", "Fieldbook")
     if p.link is not None:
+        again = _flagged_again(base, p, complete) if resend and p.local is not None else None
+        if again is not None:
+            return again
         if p.ledger is None and complete:
             return replace(
                 base,
@@ -239,6 +302,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
                 reason=f"{p.reason} It is no longer in the ledger: it will not be re-created.",
             )
         if p.local is None:
+            shown = _absent(base, p, absent)
+            if shown is not None:
+                return shown
             return replace(
                 base,
                 action=Action.ADD,
@@ -256,6 +322,9 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
                 changes=changes,
                 reason=f"{p.reason} Changed on both sides since then: {_fields(conflicts)}.",
             )
+        if not changes and resend:
+            reason = f"{p.reason} No change since, but its flags were set again: the current version is sent again."
+            return replace(base, action=Action.UPDATE, resend=True, reason=reason)
         if not changes:
             return replace(base, action=Action.UNCHANGED, reason=f"{p.reason} No change since.")
         sides = {s for c in changes for s in c.changed_by}
@@ -266,11 +335,13 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool) -> Compared:
             if Side.OURS in sides
             else "in the ledger"
         )
+        forced = " Its flags were set again: ours is sent." if resend and Side.OURS not in sides else ""
         return replace(
             base,
             action=Action.UPDATE,
             changes=changes,
-            reason=f"{p.reason} Changed {who} since then: {_fields(changes)}.",
+            resend=resend,
+            reason=f"{p.reason} Changed {who} since then: {_fields(changes)}.{forced}",
         )
     if p.local is not None and p.ledger is not None:
         if p.ledger.state != LedgerState.ACTIVE:
@@ -320,18 +391,30 @@ def compare(
     *,
     predict_totals: Callable[[InvoiceRecord], Totals | None] | None = None,
     complete: bool = True,
+    absent: Absent | None = None,
+    resend: bool = False,
 ) -> list[Compared]:
     """Classify every record the transfer is about: our records going up, the ledger's coming
     down. `complete` says `ledger` is a full read, so a linked record missing from it is gone
-    (an incremental read only holds what changed). `predict_totals` is the connector's."""
+    (an incremental read only holds what changed). `predict_totals` is the connector's.
+    `absent` names our records that exist but are not in `local` (merged, not integrated).
+    `resend` says every record in `local` was flagged for transfer (jobs and service invoices
+    with both flags set): a linked one was flagged again, so it is sent again."""
+    absent = absent or Absent()
     up = transfer != Transfer.CUSTOMERS_DOWN
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
     pairs = _pairs(org_slug, local, ledger, [link for link in links if link.kind == kind])
     if kind == RecordKind.CUSTOMER:
         _name_candidates(pairs, up)
-    # Up: our records (a ledger-only record is not ours to send). Down: the ledger's.
-    wanted = [p for p in pairs if (p.local if up else p.ledger) is not None]
-    result = [_classify(p, kind, up, complete) for p in wanted]
+    # Up: our records (a ledger-only record is not ours to send), and a merged duplicate's
+    # ledger record (making it inactive goes up). Down: the ledger's.
+    wanted = [p for p in pairs if (p.local if up else p.ledger) is not None
+              or (up and p.link is not None and p.ledger is not None and p.link.local_number in absent.merged)]
+    result = [_classify(p, kind, up, complete, absent, resend and up) for p in wanted]
+    if kind == RecordKind.CUSTOMER and up:
+        from fieldbook.sync.clash import name_clashes  # it builds on this module's Compared
+
+        result = name_clashes(result, ledger)
     if predict_totals is not None:
         result = [_with_totals(c, predict_totals) for c in result]
     return sorted(result, key=lambda c: c.key)

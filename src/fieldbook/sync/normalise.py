@@ -96,5 +96,8 @@ def field_values(record: Record) -> dict[str, str]:
     return {name: _text(getattr(record, name)) for name in record.SYNCED_FIELDS}
 
 
+_LABELS = {"number": "reference (number)"}
+
+
 def field_label(name: str) -> str:
-    return name.replace("_", " ")
+    return _LABELS.get(name, name.replace("_", " "))

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fieldbook.connectors.base import Operation, RecordKind, Step
-from fieldbook.connectors.records import InvoiceRecord
+from fieldbook.connectors.records import CustomerRecord, InvoiceRecord
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.keys import step_id
 from fieldbook.sync.normalise import field_label, field_values
@@ -61,6 +61,10 @@ class _Planner:
 
     def step_for(self, c: Compared) -> PlannedStep:
         """The one step carrying out this compared record, or _NotPlanned."""
+        if c.rename:
+            return self._renamed(c)
+        if c.action == Action.MERGED:
+            return self._deactivate(c)
         if c.action == Action.ADD:
             return self._add(c)
         if c.action == Action.LINK:
@@ -99,6 +103,25 @@ class _Planner:
         step = Step(self._id(c.kind, c.key), c.kind, Operation.UPDATE, record)
         return PlannedStep(step, Mode.LINK, local.number, field_values(local), ledger, c.reason)
 
+    def _renamed(self, c: Compared) -> PlannedStep:
+        """A name clash: sent under the unique ledger name only when the user ticked it."""
+        if self.selection.confirmed.get(c.key) != c.rename:
+            raise _NotPlanned(f"{c.reason} Not sent: nothing was ticked.")
+        planned = self._add(c) if c.link is None else self._update(replace(c, action=Action.UPDATE))
+        record = planned.step.record
+        assert isinstance(record, CustomerRecord)
+        record = replace(record, name=c.rename)
+        return replace(planned, step=replace(planned.step, record=record))
+
+    def _deactivate(self, c: Compared) -> PlannedStep:
+        """A merged duplicate's ledger record made inactive: the ledger's own copy, Active off.
+        Our side's values stay those of the last sync (nothing of ours changed)."""
+        assert c.ledger is not None and c.link is not None and isinstance(c.ledger, CustomerRecord)
+        record = replace(c.ledger, active=False)
+        step = Step(self._id(c.kind, c.key), c.kind, Operation.UPDATE, record)
+        note = f"{c.reason} Made inactive in the ledger."
+        return PlannedStep(step, Mode.LEDGER, c.link.local_number, dict(c.link.local_values), c.ledger, note)
+
     def _choose_candidate(self, c: Compared) -> PlannedStep:
         chosen = self.selection.confirmed.get(c.key)
         for other in c.candidates:
@@ -126,9 +149,13 @@ class _Planner:
             raise _NotPlanned(f"Changed on both sides: choose ours or theirs for {', '.join(undecided)}.")
         assert c.local is not None and c.link is not None
         if self.up:
-            if not ours_win:
+            if not ours_win and not c.resend:
                 raise _NotPlanned("Changed only in the ledger: nothing to send.")
             values = {name: getattr(c.ledger, name) for name in theirs_win}
+            if isinstance(c.ledger, CustomerRecord) and "name" not in ours_win:
+                # A name we did not change stays as the ledger has it (a unique ledger name
+                # chosen for a clash is not sent back to clash again).
+                values["name"] = c.ledger.name
             version = c.ledger.version if c.ledger is not None else c.link.ledger_version
             record = replace(c.local, **values, ledger_id=c.link.ledger_id, version=version)
             step = Step(self._id(c.kind, c.key), c.kind, Operation.UPDATE, record)

@@ -17,11 +17,16 @@ from typing import TYPE_CHECKING
 
 from fieldbook.connectors.base import Operation
 from fieldbook.connectors.errors import DuplicateName, LedgerError, NotFound
+from fieldbook.connectors.records import LedgerState
 from fieldbook.sync.normalise import field_label, field_values
-from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep
+from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep, Record
 
 if TYPE_CHECKING:
     from fieldbook.sync.apply import Engine
+
+
+def _gone(record: Record) -> bool:
+    return record.state in (LedgerState.VOIDED, LedgerState.DELETED)
 
 
 class Resolver:
@@ -36,8 +41,8 @@ class Resolver:
         engine = self.engine
         for planned in steps:
             found = engine.retrying(partial(engine.connector.lookup, planned.step))
-            if found is None:
-                continue
+            if found is None or (planned.step.operation == Operation.CREATE and _gone(found.record)):
+                continue  # our voided or deleted copy is not the one this create made
             if not found.mine:
                 engine.finish(planned, self._foreign(planned))
             elif planned.step.operation == Operation.CREATE:
@@ -49,12 +54,35 @@ class Resolver:
     def duplicate(self, planned: PlannedStep, error: LedgerError) -> None:
         engine = self.engine
         found = engine.retrying(lambda: engine.connector.lookup(planned.step))
-        if found is not None and found.mine:
+        if found is not None and found.mine and _gone(found.record):
+            # A record sent again after it was voided (flags set again): the ledger keeps the
+            # voided copy under the same number and refuses a second one.
+            words = found.record.state.value
+            message = (f"The ledger keeps our {words} {planned.step.kind.value} {planned.local_number} under this "
+                       "number and refuses a second one.")  # fmt: skip
+            fix = f"Delete the {words} copy in the ledger, then sync this again."
+            engine.finish(planned, Outcome(OutcomeStatus.FAILED, code=error.code, message=message, fix=fix))
+        elif found is not None and found.mine:
             engine.succeed(planned, OutcomeStatus.CREATED, found.record)
+        elif found is not None and isinstance(error, DuplicateName):
+            engine.finish(planned, self._name_taken(planned, error, found.record))
         elif found is not None:
             engine.finish(planned, self._foreign(planned, error))
         else:
             engine.fail(planned, error, fix="Rename the record in Fieldbook or in the ledger, then sync again.")
+
+    def _name_taken(self, planned: PlannedStep, error: LedgerError, holder: Record) -> Outcome:
+        """The clash is the name, and the record holding it may well be one of ours."""
+        name = getattr(holder, "name", "") or getattr(planned.step.record, "name", "")
+        whose = f"our customer {holder.number}" if holder.number else "a customer Fieldbook did not create"
+        return Outcome(
+            OutcomeStatus.CONFLICT,
+            code=error.code,
+            message=f"The ledger already has a customer named {name!r}: {whose}. Names must be unique there, "
+            f"so our customer {planned.local_number} was not created.",
+            fix=f"Rename {planned.local_number} in Fieldbook, or compare again and tick the unique ledger name "
+            "offered for it.",
+        )
 
     def _foreign(self, planned: PlannedStep, error: LedgerError | None = None) -> Outcome:
         kind = planned.step.kind.value

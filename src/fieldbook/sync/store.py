@@ -50,6 +50,9 @@ class Link:
     local_values: dict[str, str] = field(default_factory=dict)
     ledger_values: dict[str, str] = field(default_factory=dict)
     synced_at: datetime | None = None
+    # The number the ledger last received when our record's number has changed since (a
+    # customer's account reference): Compare shows it as an Update. '' = `local_number`.
+    synced_number: str = ""
 
 
 # --- runs and steps ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Q
 
 from fieldbook.integration.ledgers import ledger_url
 from fieldbook.integration.models import ExternalLink
@@ -15,10 +16,14 @@ register = template.Library()
 @register.inclusion_tag("integration/ledger_links.html")
 def ledger_links(record: Any, kind: str) -> dict[str, Any]:
     number = record.account_ref if kind == "customer" else record.number
-    links = ExternalLink.objects.filter(
-        connection__organisation_id=record.organisation_id, kind=kind, local_number=number
-    ).select_related("connection")
-    return {"links": [
+    # A customer's link follows the customer (its account reference may have changed since).
+    mine = Q(local_id=record.pk) | Q(local_id__isnull=True, local_number=number) if kind == "customer" else Q(
+        local_number=number
+    )
+    links = ExternalLink.objects.filter(mine, connection__organisation_id=record.organisation_id, kind=kind
+                                        ).select_related("connection")  # fmt: skip
+    merged = getattr(record, "merged_into", None) if kind == "customer" else None
+    return {"merged_into": merged, "links": [
         {"ledger": link.connection.get_ledger_display(), "ledger_id": link.ledger_id,
          "number": link.ledger_number, "synced_at": link.synced_at,
          "url": ledger_url(link.connection, kind, link.ledger_id)}
