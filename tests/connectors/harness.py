@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from fieldbook.connectors.base import Attempt, ConnectionSettings, Connector, Mapping, TokenSet
+from fieldbook.connectors.limiter import MemoryBudgetStore
 from fieldbook.connectors.quickbooks import QuickBooksConnector
 from fieldbook.core.clock import VirtualClock
 from fieldbook.core.http import make_client
@@ -98,6 +99,7 @@ class QuickBooksHarness:
         else:
             self.realm = qb.seed_company(country=country, custom_txn_numbers=custom_numbers)
         self.store = MemoryTokenStore(self.fresh_tokens())
+        self.budget = MemoryBudgetStore()  # one company, one budget for every connector built here
         self.transport = RecordingTransport(self.sandbox.transport())
         self.attempts: list[Attempt] = []
         base = f"{SANDBOX_ROOT}/quickbooks"
@@ -120,11 +122,11 @@ class QuickBooksHarness:
     def connector(self, **options: Any) -> Connector:
         settings = replace(self.settings, options={**self.settings.options, **options})
         return QuickBooksConnector(settings, self.store, make_client(self.transport), self.clock,
-                                   on_attempt=self.attempts.append)
+                                   on_attempt=self.attempts.append, budget=self.budget)
 
     def _mapping(self) -> Mapping:
         return discover_mapping(QuickBooksConnector(self.settings, self.store, make_client(self.sandbox.transport()),
-                                                    self.clock))
+                                                    self.clock, budget=self.budget))
 
     # ledger-side controls, named neutrally for the contract suite
     def fault(self, kind: str, **kw: Any) -> None:

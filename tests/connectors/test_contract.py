@@ -115,12 +115,26 @@ def test_rate_limit_backs_off_and_honours_retry_after(ledger: Any, clock: Virtua
     assert ledger.attempts[-2].error_class == "Retriable"
 
 
-def test_rate_limit_without_retry_after_waits_the_capped_default(ledger: Any, clock: VirtualClock) -> None:
-    connector = ledger.connector(backoff_cap=3.0)
+def test_rate_limit_without_retry_after_waits_about_a_second(ledger: Any, clock: VirtualClock) -> None:
+    """Issue 10 §1: with the minute's budget unspent, a bare 429 is the per-second rule: about a
+    second (doubling on a repeat), not the 60 s meant for the per-minute one."""
+    connector = ledger.connector(backoff_cap=120.0)
     ledger.fault("throttle", match=ledger.write_match, count=2)
     start = clock.monotonic()
     assert f.run(connector, f.customer_steps([f.customer(1)]))["c-C0001"].status == ResultStatus.CREATED
-    assert clock.monotonic() - start >= 6.0  # two waits, each capped at 3 s by the setting
+    assert 3.0 <= clock.monotonic() - start < 10.0  # 1 s, then 2 s
+
+
+def test_rate_limit_with_the_minute_spent_waits_the_capped_default(ledger: Any, clock: VirtualClock) -> None:
+    connector = ledger.connector(backoff_cap=30.0, limits={"realm per minute": 20})
+    clock.advance(61)  # the harness's own reads leave the window
+    created = f.run(connector, f.customer_steps([f.customer(1)]))["c-C0001"]
+    for _ in range(15):  # with the company read first: 18 of a 20-a-minute budget, as we count it
+        connector.read(RecordKind.CUSTOMER, created.ledger_id)
+    ledger.fault("throttle", match=ledger.write_match)
+    start = clock.monotonic()
+    assert f.run(connector, f.customer_steps([f.customer(20)]))["c-C0020"].status == ResultStatus.CREATED
+    assert clock.monotonic() - start >= 5.0  # the minute's window, not a second
 
 
 def test_token_rotation_when_access_token_expires(ledger: Any) -> None:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from fieldbook.connectors.limiter import QBO_LIMITS, Backoff, Limit, Limiter, limits_from_options, retry_after_seconds
+import pytest
+
+from fieldbook.connectors.limiter import (
+    QBO_LIMITS,
+    Backoff,
+    Limit,
+    Limiter,
+    MemoryBudgetStore,
+    Throttled,
+    limits_from_options,
+    retry_after_seconds,
+)
 from fieldbook.core.clock import VirtualClock
 
 
@@ -49,3 +60,63 @@ def test_retry_after_and_remaining_headers() -> None:
     assert retry_after_seconds({"retry-after": "12"}) == 12.0
     assert retry_after_seconds({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "4"}) == 4.0
     assert retry_after_seconds({"x-ratelimit-remaining": "3"}) is None
+
+
+def test_limiters_on_one_store_share_the_company_budget() -> None:
+    """Issue 10 §1: two connector objects (or processes) for one company spend one budget."""
+    clock = VirtualClock()
+    store = MemoryBudgetStore()
+    first = Limiter(QBO_LIMITS, clock, store, key="quickbooks:1")
+    second = Limiter(QBO_LIMITS, clock, store, key="quickbooks:1")
+    other_company = Limiter(QBO_LIMITS, clock, store, key="quickbooks:2")
+    for _ in range(5):
+        first.acquire({"calls": 1, "items": 1})
+        second.acquire({"calls": 1, "items": 1})
+    other_company.acquire({"calls": 1, "items": 1})
+    assert clock.monotonic() == 0.0  # ten in the second, the other company has its own
+    second.acquire({"calls": 1, "items": 1})
+    assert clock.monotonic() == pytest.approx(1.0)  # the eleventh waits for the window
+
+
+def test_a_patient_limiter_waits_an_impatient_one_refuses_at_once() -> None:
+    clock = VirtualClock()
+    store = MemoryBudgetStore()
+    background = Limiter(QBO_LIMITS, clock, store, key="k")
+    web = Limiter(QBO_LIMITS, clock, store, key="k", patience=0.5)
+    background.block_for(30)  # the ledger said "slow down" to someone
+    with pytest.raises(Throttled) as refused:
+        web.acquire({"calls": 1})
+    assert clock.monotonic() == 0.0 and refused.value.retry_after == pytest.approx(30)
+    background.acquire({"calls": 1})
+    assert clock.monotonic() == pytest.approx(30)
+
+
+def test_requests_in_flight_are_capped_and_freed() -> None:
+    clock = VirtualClock()
+    store = MemoryBudgetStore()
+    limiter = Limiter((Limit("x", "calls", 100, 1.0),), clock, store, key="k", concurrency=2)
+    web = Limiter((Limit("x", "calls", 100, 1.0),), clock, store, key="k", concurrency=2, patience=0.0)
+    slots = [limiter.acquire({"calls": 1}), limiter.acquire({"calls": 1})]
+    with pytest.raises(Throttled):
+        web.acquire({"calls": 1})  # a third request in flight for the company
+    limiter.release(slots[0])
+    web.release(web.acquire({"calls": 1}))
+
+
+def test_a_slot_of_a_dead_holder_frees_itself() -> None:
+    clock = VirtualClock()
+    limiter = Limiter((Limit("x", "calls", 100, 1.0),), clock, concurrency=1)
+    limiter.acquire({"calls": 1})  # never released: its process died
+    limiter.acquire({"calls": 1})
+    assert 120 <= clock.monotonic() <= 140
+
+
+def test_a_bare_429_waits_a_second_unless_the_minute_is_spent() -> None:
+    clock = VirtualClock()
+    limiter = Limiter(QBO_LIMITS, clock)
+    limiter.acquire({"calls": 1, "items": 30, "batches": 1})
+    assert limiter.throttle_wait(1, 60.0) == 1.0  # the per-second rule
+    assert limiter.throttle_wait(3, 60.0) == 4.0  # doubling when it repeats
+    for _ in range(15):
+        limiter.acquire({"calls": 1, "items": 30, "batches": 1})  # 480 of 500
+    assert limiter.throttle_wait(1, 60.0) > 50  # the minute: until its oldest entry leaves

@@ -193,5 +193,5 @@ def test_every_throttle_shape_is_backed_off(clock: VirtualClock, variant: str) -
     ledger.fault("throttle", match="/batch", variant=variant)
     start = clock.monotonic()
     assert f.run(connector, f.customer_steps([f.customer(1)]))["c-C0001"].status == ResultStatus.CREATED
-    assert clock.monotonic() - start >= 2.0
+    assert clock.monotonic() - start >= 1.0  # backed off: about a second, the minute being unspent
     assert ledger.attempts[-2].error_class == "Retriable" and ledger.attempts[-1].status == 200

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from fieldbook.connectors.limiter import MemoryBudgetStore
 from fieldbook.integration import ledgers
 from fieldbook.sandbox import Sandbox, VirtualClock
 
@@ -19,13 +20,18 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def sandbox(clock: VirtualClock) -> Iterator[Sandbox]:
+def sandbox(clock: VirtualClock, settings) -> Iterator[Sandbox]:  # type: ignore[no-untyped-def]
     sb = Sandbox(clock=clock)
-    saved = ledgers.transport_factory, ledgers.clock_factory
+    saved = ledgers.transport_factory, ledgers.clock_factory, ledgers.budget_factory
+    budget = MemoryBudgetStore()  # the test's own company budget (the database one has its own tests)
     ledgers.transport_factory = sb.transport
     ledgers.clock_factory = lambda: clock
+    ledgers.budget_factory = lambda: budget
+    # On the virtual clock a wait costs nothing and time moves only when someone waits: pages
+    # may wait here; the tests of "a page never waits" set a patience of their own.
+    settings.FIELDBOOK_WEB_LIMITER_PATIENCE = None
     yield sb
-    ledgers.transport_factory, ledgers.clock_factory = saved
+    ledgers.transport_factory, ledgers.clock_factory, ledgers.budget_factory = saved
 
 
 @pytest.fixture

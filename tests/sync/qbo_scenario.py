@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fieldbook.connectors.base import ConnectionSettings, Mapping, RecordKind, TokenSet, marker
+from fieldbook.connectors.limiter import MemoryBudgetStore
 from fieldbook.connectors.quickbooks import QuickBooksConnector
 from fieldbook.connectors.records import CustomerRecord, InvoiceLine, InvoiceRecord
 from fieldbook.core.clock import VirtualClock
@@ -143,6 +144,7 @@ class QboWorld:
             )
         )
         base = "http://sandbox.test/quickbooks"
+        self.budget = MemoryBudgetStore()  # every "worker process" here serves one company
         self.settings = ConnectionSettings(
             connection_id="conn-qbo",
             org_slug=ORG,
@@ -159,14 +161,15 @@ class QboWorld:
 
     def connector(self) -> QuickBooksConnector:
         """A new connector and HTTP client, as a new worker process would build."""
-        return QuickBooksConnector(self.settings, self.tokens, make_client(self.sandbox.transport()), self.clock)
+        return QuickBooksConnector(self.settings, self.tokens, make_client(self.sandbox.transport()), self.clock,
+                                   budget=self.budget)
 
     def engine(self, store: Any = None) -> Engine:
         return Engine(store or self.store, self.connector(), self.clock, options=EngineOptions(backoff_cap=5.0))
 
     def _mapping(self) -> Mapping:
         refs = QuickBooksConnector(
-            self.settings, self.tokens, make_client(self.sandbox.transport()), self.clock
+            self.settings, self.tokens, make_client(self.sandbox.transport()), self.clock, budget=self.budget
         ).reference_data()
         codes = {
             ours: code.ledger_id

@@ -9,10 +9,11 @@ feeds each journalled request to `send` unchanged, as many times as it takes.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import httpx
 
 from fieldbook.connectors.errors import LedgerError
+from fieldbook.connectors.limiter import BudgetStore
 from fieldbook.connectors.records import (
     CompanyInfo,
     CustomerRecord,
@@ -98,6 +100,36 @@ class TokenStore(Protocol):
     def lock(self) -> AbstractContextManager[None]:
         """A short lock serialising refreshes of one connection across processes."""
         ...
+
+
+class CachedTokens:
+    """A token store read once per connector, not once per HTTP call: concurrent sends from
+    worker threads then never touch the caller's storage. Taking the refresh lock drops the
+    cached copy, so a refresh always judges the stored tokens (another process may have rotated
+    them)."""
+
+    def __init__(self, inner: TokenStore) -> None:
+        self.inner = inner
+        self._cached: TokenSet | None = None
+        self._mutex = threading.Lock()
+
+    def load(self) -> TokenSet | None:
+        with self._mutex:
+            if self._cached is None:
+                self._cached = self.inner.load()
+            return self._cached
+
+    def save(self, tokens: TokenSet) -> None:
+        self.inner.save(tokens)
+        with self._mutex:
+            self._cached = tokens
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        with self.inner.lock():
+            with self._mutex:
+                self._cached = None
+            yield
 
 
 # --- steps, requests, results --------------------------------------------------------------
@@ -194,6 +226,9 @@ class Connector(ABC):
 
     name: str = ""
     label: str = ""
+    # Requests the engine may have in flight at once for this company (the ledger's concurrency
+    # limit; the limiter enforces it across processes too).
+    max_concurrency: int = 1
 
     def __init__(
         self,
@@ -202,12 +237,21 @@ class Connector(ABC):
         client: httpx.Client,
         clock: Clock,
         on_attempt: Callable[[Attempt], None] | None = None,
+        *,
+        budget: BudgetStore | None = None,
+        patience: float | None = None,
+        company: CompanyInfo | None = None,
     ) -> None:
+        """`budget`: the company's rate budget shared by every process (None: this connector's
+        own); `patience`: the most a call may wait on it (None: as long as needed; a web request
+        passes a small number and gets `Throttled` instead); `company`: the rules Connect read."""
         self.settings = settings
-        self.tokens = tokens
+        self.tokens: TokenStore = CachedTokens(tokens)
         self.client = client
         self.clock = clock
         self.on_attempt = on_attempt
+        self.budget = budget
+        self.patience = patience
 
     # reads
     @abstractmethod

@@ -1,24 +1,36 @@
-"""A per-connection limiter and back-off, on the injectable clock.
+"""A per-company limiter and back-off, on the injectable clock, over a shared budget.
 
 DESIGN principle 4: stay under each ledger's published limits on the client side instead of
-finding them with 429s. Each limit is a sliding window (a log of what was spent in the last
-`period` seconds), which keeps us under the ledger whether it counts in fixed or sliding windows.
-QBO (reference §9): 500 requests/min per realm with each batch item metered like a call, 10/s,
-40 batch requests/min per realm+app and 120/min per realm.
+finding them with 429s, with one budget for every thread and process serving one ledger company
+(the web server's threads, the worker, a cron `fieldbook sync`). The budget lives in a
+`BudgetStore`: the integration app keeps it in the database; `MemoryBudgetStore` serves pure
+tests and benches. Each limit is a sliding window (a log of what was spent in the last `period`
+seconds), which keeps us under the ledger whether it counts in fixed or sliding windows.
+QBO (reference §9): 500 requests/min per realm with each batch item metered like a call, 10/s per
+realm+app, 40 batch requests/min per realm+app and 120/min per realm, and at most 10 requests in
+flight ("historically 10 concurrent").
 
-Back-off: a Retriable error carries the ledger's Retry-After when it gave one; otherwise QBO
-says "wait 60 seconds" (§9). Every wait is capped by `options["backoff_cap"]` so tests and the
-served sandbox never wait minutes.
+Times in the budget are epoch seconds from the clock's `now()`: comparable across processes.
+
+A web request must never wait on the ledger: a limiter with `patience` raises `Throttled` as soon
+as the wait would be longer than that, so the page answers with what it has. Background work
+waits what the ledger says.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
+from fieldbook.connectors.errors import Retriable
 from fieldbook.core.clock import Clock
+
+T = TypeVar("T")
+State = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,44 @@ QBO_LIMITS: tuple[Limit, ...] = (
     Limit("batch per minute (realm+app)", "batches", 40, 60.0),
     Limit("batch per minute (realm)", "batches", 120, 60.0),
 )
+QBO_CONCURRENCY = 10  # requests in flight per realm+app (§9: "historically 10 concurrent")
+# A holder that died mid-request frees its slot after this long (QBO times requests out at 120 s).
+SLOT_SECONDS = 130.0
+
+
+class Throttled(Retriable):
+    """Our budget (or the ledger's 429) says wait longer than the caller may: nothing was sent."""
+
+
+class BudgetStore(Protocol):
+    """Where one company's budget lives. `update` reads the state stored under `key` (an empty
+    dict the first time), calls `change(state)` -> (new state, result) and stores the new state,
+    atomically with respect to every other caller of any process sharing the store. `change` is
+    pure and may be called again if a concurrent update won the race."""
+
+    def update(self, key: str, change: Callable[[State], tuple[State, T]]) -> T: ...
+
+
+class MemoryBudgetStore:
+    """A budget shared by the threads of one process only: for pure tests and benches."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, State] = {}
+        self._lock = threading.Lock()
+
+    def update(self, key: str, change: Callable[[State], tuple[State, T]]) -> T:
+        with self._lock:
+            state, result = change(_copy(self._states.get(key, {})))
+            self._states[key] = state
+            return result
+
+
+def _copy(state: State) -> State:
+    return {
+        "spent": {name: [list(e) for e in log] for name, log in (state.get("spent") or {}).items()},
+        "blocked_until": float(state.get("blocked_until", 0.0)),
+        "slots": dict(state.get("slots") or {}),
+    }
 
 
 def limits_from_options(defaults: tuple[Limit, ...], options: Mapping[str, object]) -> tuple[Limit, ...]:
@@ -57,54 +107,139 @@ def limits_from_options(defaults: tuple[Limit, ...], options: Mapping[str, objec
 
 
 class Limiter:
-    """Thread-safe: several threads of one worker may share a connection's limiter."""
+    """One company's limits over a shared budget. Thread-safe (the store is).
 
-    def __init__(self, limits: tuple[Limit, ...], clock: Clock) -> None:
+    `patience` None waits as long as the budget needs; a number raises `Throttled` instead of
+    waiting longer than that many seconds in all (a web request)."""
+
+    def __init__(self, limits: tuple[Limit, ...], clock: Clock, store: BudgetStore | None = None,
+                 key: str = "default", concurrency: int = 0, patience: float | None = None) -> None:  # fmt: skip
         self.limits = limits
         self.clock = clock
-        self._spent: dict[str, deque[tuple[float, int]]] = {limit.name: deque() for limit in limits}
-        self._blocked_until = 0.0
-        self._lock = threading.Lock()
-        self.waited = 0.0  # total seconds slept, for reports and tests
+        self.store: BudgetStore = store if store is not None else MemoryBudgetStore()
+        self.key = key
+        self.concurrency = concurrency  # 0: no cap on requests in flight
+        self.patience = patience
+        self.waited = 0.0  # total seconds slept by this limiter, for reports and tests
+        self._waited_lock = threading.Lock()
 
-    def acquire(self, cost: Mapping[str, int]) -> None:
-        """Wait (on the clock) until every limit has room for `cost`, then spend it."""
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def acquire(self, cost: Mapping[str, int]) -> str:
+        """Wait (on the clock) until every limit has room for `cost` and a request slot is free,
+        then spend it. Returns the slot to `release` when the answer is in ("" without a cap)."""
+        slot = uuid.uuid4().hex if self.concurrency else ""
+        waited = 0.0
         while True:
-            with self._lock:
-                now = self.clock.monotonic()
-                wait = max(0.0, self._blocked_until - now)
-                for limit in self.limits:
-                    wait = max(wait, self._wait_for(limit, cost.get(limit.meter, 0), now))
-                if wait <= 0:
-                    for limit in self.limits:
-                        units = cost.get(limit.meter, 0)
-                        if units:
-                            self._spent[limit.name].append((now, units))
-                    return
-            self.waited += wait
+            wait = self.store.update(self.key, lambda state: self._try(state, cost, slot))
+            if wait <= 0:
+                return slot
+            if self.patience is not None and waited + wait > self.patience:
+                raise Throttled(
+                    "QuickBooks asked us to slow down: too many requests for this company just now.",
+                    code="throttled", retry_after=wait,
+                    fix="What Fieldbook already holds is shown; try again in a few seconds.",
+                )  # fmt: skip
+            waited += wait
+            with self._waited_lock:
+                self.waited += wait
             self.clock.sleep(wait)
 
-    def _wait_for(self, limit: Limit, units: int, now: float) -> float:
-        if units <= 0:
-            return 0.0
-        log = self._spent[limit.name]
-        while log and log[0][0] <= now - limit.period:
-            log.popleft()
-        used = sum(n for _, n in log)
-        if used + units <= limit.capacity:
-            return 0.0
-        # Free the oldest entries until the new cost fits; wait until the last freed one ages out.
-        excess = used + units - limit.capacity
-        for at, n in log:
-            excess -= n
-            if excess <= 0:
-                return at + limit.period - now
-        return limit.period
+    def _try(self, state: State, cost: Mapping[str, int], slot: str) -> tuple[State, float]:
+        now = self._now()
+        spent: dict[str, list[list[float]]] = state.setdefault("spent", {})
+        for limit in self.limits:
+            log = spent.setdefault(limit.name, [])
+            spent[limit.name] = [e for e in log if e[0] > now - limit.period]
+        wait = max(0.0, float(state.get("blocked_until", 0.0)) - now)
+        for limit in self.limits:
+            wait = max(wait, _wait_for(limit, spent[limit.name], cost.get(limit.meter, 0), now))
+        slots: dict[str, float] = {k: v for k, v in (state.get("slots") or {}).items() if v > now}
+        state["slots"] = slots
+        if slot and len(slots) >= self.concurrency:
+            # Poll soon: a slot frees when a request in flight is answered.
+            wait = max(wait, 0.02)
+        if wait > 0:
+            return state, wait
+        for limit in self.limits:
+            units = cost.get(limit.meter, 0)
+            if units:
+                spent[limit.name].append([now, units])
+        if slot:
+            slots[slot] = now + SLOT_SECONDS
+        return state, 0.0
+
+    def release(self, slot: str) -> None:
+        if not slot:
+            return
+
+        def free(state: State) -> tuple[State, None]:
+            (state.get("slots") or {}).pop(slot, None)
+            return state, None
+
+        self.store.update(self.key, free)
+
+    @contextmanager
+    def spending(self, cost: Mapping[str, int]) -> Iterator[None]:
+        """Hold a request slot for the duration of one exchange."""
+        slot = self.acquire(cost)
+        try:
+            yield
+        finally:
+            self.release(slot)
 
     def block_for(self, seconds: float) -> None:
-        """Nobody sends on this connection for `seconds` (a 429's Retry-After)."""
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self.clock.monotonic() + seconds)
+        """Nobody sends for this company for `seconds` (a 429's Retry-After)."""
+        until = self._now() + seconds
+
+        def block(state: State) -> tuple[State, None]:
+            state["blocked_until"] = max(float(state.get("blocked_until", 0.0)), until)
+            return state, None
+
+        self.store.update(self.key, block)
+
+    def blocked_for(self) -> float:
+        """Seconds left of a ledger-imposed pause (0 when none)."""
+        now = self._now()
+        return self.store.update(self.key, lambda s: (s, max(0.0, float(s.get("blocked_until", 0.0)) - now)))
+
+    def throttle_wait(self, attempt: int, default: float) -> float:
+        """How long to wait after a 429 without Retry-After. If our own count of a per-minute
+        window is near its capacity, the minute is what tripped: wait until it frees (or the
+        ledger's "60 seconds"). Otherwise it was the per-second rule (or a burst from elsewhere):
+        about a second, doubling on repeats."""
+        now = self._now()
+
+        def peek(state: State) -> tuple[State, float]:
+            longest = 0.0
+            for limit in self.limits:
+                if limit.period < 60:
+                    continue
+                log = [e for e in (state.get("spent") or {}).get(limit.name, []) if e[0] > now - limit.period]
+                if sum(n for _, n in log) >= 0.9 * limit.capacity:
+                    longest = max(longest, (log[0][0] + limit.period - now) if log else default)
+            return state, longest
+
+        minute = self.store.update(self.key, peek)
+        if minute > 0:
+            return min(default, max(1.0, minute))
+        return min(default, 1.0 * 2 ** (attempt - 1))
+
+
+def _wait_for(limit: Limit, log: list[list[float]], units: int, now: float) -> float:
+    if units <= 0:
+        return 0.0
+    used = sum(n for _, n in log)
+    if used + units <= limit.capacity:
+        return 0.0
+    # Free the oldest entries until the new cost fits; wait until the last freed one ages out.
+    excess = used + units - limit.capacity
+    for at, n in log:
+        excess -= n
+        if excess <= 0:
+            return at + limit.period - now
+    return limit.period
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 from django.conf import settings as django_settings
@@ -12,7 +13,10 @@ from django.urls import reverse
 from fieldbook.connectors import base
 from fieldbook.connectors.errors import Permanent, ReconnectRequired
 from fieldbook.core import loopback
+from fieldbook.connectors.limiter import BudgetStore
+from fieldbook.connectors.records import CompanyInfo
 from fieldbook.core.clock import Clock, WallClock
+from fieldbook.integration.budget import DatabaseBudgetStore
 from fieldbook.integration.models import Connection, Environment
 from fieldbook.integration.tokens import ConnectionTokenStore
 
@@ -77,9 +81,48 @@ def connection_settings(connection: Connection, host_url: str = "") -> base.Conn
     )
 
 
-# Tests swap these for an in-process sandbox transport and a virtual clock.
+# Tests swap these for an in-process sandbox transport, a virtual clock and a budget of their own.
+# The clock is one object per process (not one per connector) and the budget lives in the
+# database: every connector for one company, in any thread or process, spends one budget.
 transport_factory: Callable[[], httpx.BaseTransport | None] = lambda: None  # noqa: E731
-clock_factory: Callable[[], Clock] = WallClock
+_WALL_CLOCK = WallClock()
+clock_factory: Callable[[], Clock] = lambda: _WALL_CLOCK  # noqa: E731
+budget_factory: Callable[[], BudgetStore] = DatabaseBudgetStore
+
+# Background work (the worker, `fieldbook sync`, the sweeper) waits what the ledger says; anything
+# else is a web request, which never waits on a throttle (DESIGN principle 4).
+_BACKGROUND: ContextVar[bool] = ContextVar("fieldbook_background", default=False)
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Connectors built inside wait on the rate budget as long as it takes."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+def patience() -> float | None:
+    """None (wait as long as needed) in background work; a web request waits at most a moment
+    for the per-second window and never for a throttle."""
+    if _BACKGROUND.get():
+        return None
+    web = getattr(django_settings, "FIELDBOOK_WEB_LIMITER_PATIENCE", 0.3)
+    return None if web is None else float(web)
+
+
+def company_of(connection: Connection) -> CompanyInfo | None:
+    """The company's rules as Connect (or "Refresh from ledger") read them: a run or a Compare
+    does not ask the ledger again."""
+    if connection.connected_at is None or not connection.company_name:
+        return None
+    return CompanyInfo(
+        company_id=connection.company_id, name=connection.company_name, country=connection.company_country,
+        home_currency=connection.home_currency, custom_numbers=connection.custom_numbers,
+        ledger_computes_tax=connection.ledger_computes_tax,
+    )  # fmt: skip
 
 
 def http_client() -> httpx.Client:
@@ -121,6 +164,9 @@ def connector_for(
         client or http_client(),
         clock_factory(),
         on_attempt,
+        budget=budget_factory(),
+        patience=patience(),
+        company=company_of(connection),
     )
 
 

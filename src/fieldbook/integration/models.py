@@ -205,3 +205,23 @@ class LedgerRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "kind", "ledger_id"], name="mirror_once")]
+
+
+class LedgerBudget(models.Model):
+    """One ledger company's rate budget (connectors.limiter state: what was spent in each window,
+    requests in flight, a ledger-imposed pause), shared by every process of this deployment.
+    Updated by compare-and-set on `version`, which works alike on SQLite and PostgreSQL."""
+
+    key = models.CharField(max_length=200, unique=True)
+    version = models.PositiveBigIntegerField(default=0)
+    state = models.JSONField(default=dict)
+
+
+class LedgerReference(models.Model):
+    """The ledger's reference lists (tax codes, items, accounts, terms; sync.codec JSON) as read
+    at Connect or on "Refresh from ledger": Settings reads them from here, never from the ledger
+    on a page load."""
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="reference")
+    data = models.JSONField()
+    read_at = models.DateTimeField()

@@ -18,7 +18,7 @@ import httpx
 
 from fieldbook.connectors.base import Attempt, ConnectionSettings
 from fieldbook.connectors.errors import LedgerError, Retriable, Uncertain
-from fieldbook.connectors.limiter import Backoff, Limiter, retry_after_seconds
+from fieldbook.connectors.limiter import Backoff, Limiter, Throttled, retry_after_seconds
 from fieldbook.connectors.oauth import OAuthEndpoints, OAuthSession
 from fieldbook.connectors.quickbooks import faults
 from fieldbook.core.clock import Clock
@@ -78,6 +78,14 @@ def server_time(body: Mapping[str, Any]) -> datetime | None:
     return None
 
 
+def _as_throttled(error: LedgerError, wait: float) -> Throttled:
+    return Throttled(
+        "QuickBooks asked us to slow down: too many requests for this company just now.",
+        code="3001", retry_after=wait, status=error.status, detail=error.detail,
+        fix="What Fieldbook already holds is shown; try again in a few seconds.",
+    )  # fmt: skip
+
+
 def quote(value: str) -> str:
     """A query literal: §5, backslash escapes the quote."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -127,9 +135,11 @@ class QboApi:
         idempotent_read: bool = False,
         content_type: str = "application/json",
     ) -> tuple[dict[str, Any], Attempt]:
-        """Send until answered: Retriable errors wait (Retry-After, else 60 s for a throttle,
-        capped) and resend the same bytes under the same requestid; a read also retries
-        Uncertain (nothing to duplicate). Returns the parsed body and the last attempt."""
+        """Send until answered: Retriable errors wait (Retry-After, else about a second for the
+        per-second throttle and up to 60 s for the per-minute one, capped) and resend the same
+        bytes under the same requestid; a read also retries Uncertain (nothing to duplicate). An
+        impatient limiter (a web request) raises instead of waiting. Returns the parsed body and
+        the last attempt."""
         query = [("minorversion", MINOR_VERSION), *params]
         if key:
             query.append(("requestid", key))  # §10: a repeat replays the original response
@@ -139,20 +149,21 @@ class QboApi:
         batch = path.rstrip("/").endswith("batch")
         cost = {"calls": 1, "items": max(1, items), "batches": 1 if batch else 0}
         attempt_no = 0
+        waited = 0.0
         while True:
             attempt_no += 1
-            self.limiter.acquire(cost)
-            started = self.clock.monotonic()
             error: LedgerError | None
             response: httpx.Response | None = None
-            try:
-                self.calls += 1
-                response = self.session.request(
-                    method, self.url(path), params=query, content=body or None, headers=headers
-                )
-                error = faults.response_error(response)
-            except httpx.TransportError as exc:
-                error = faults.transport_error(exc)
+            with self.limiter.spending(cost):
+                started = self.clock.monotonic()
+                try:
+                    self.calls += 1
+                    response = self.session.request(
+                        method, self.url(path), params=query, content=body or None, headers=headers
+                    )
+                    error = faults.response_error(response)
+                except httpx.TransportError as exc:
+                    error = faults.transport_error(exc)
             attempt = self._attempt(key, response, error, started)
             if self.on_attempt is not None:
                 self.on_attempt(attempt)
@@ -165,8 +176,27 @@ class QboApi:
             retry = isinstance(error, Retriable) or (idempotent_read and isinstance(error, Uncertain))
             if not retry or attempt_no >= self.backoff.max_attempts:
                 raise error
-            after = error.retry_after if isinstance(error, Retriable) else None
-            self.limiter.block_for(self.backoff.delay(attempt_no, after, throttled=error.code == "3001"))
+            wait = self._wait_after(error, attempt_no)
+            if self.limiter.patience is not None and waited + wait > self.limiter.patience:
+                # A web request answers now with what it has (DESIGN principle 4); the pause is
+                # already in the shared budget for everyone else.
+                raise _as_throttled(error, wait) if error.code == "3001" else error
+            waited += wait
+            if error.code != "3001":
+                self.clock.sleep(wait)  # only this request waits; the budget is not the problem
+
+    def _wait_after(self, error: LedgerError, attempt_no: int) -> float:
+        """A throttle pauses the whole company (every process, through the shared budget) for
+        what the ledger said, else about a second for the per-second rule, or up to the ledger's
+        60 s when our count says the minute is spent. Other retriable errors back off."""
+        after = error.retry_after if isinstance(error, Retriable) else None
+        if error.code != "3001":
+            return self.backoff.delay(attempt_no, after, throttled=False)
+        if after is None:
+            after = self.limiter.throttle_wait(attempt_no, self.backoff.throttle_default)
+        wait = max(0.0, min(self.backoff.cap, after))
+        self.limiter.block_for(wait)
+        return wait
 
     def _attempt(
         self, key: str, response: httpx.Response | None, error: LedgerError | None, started: float

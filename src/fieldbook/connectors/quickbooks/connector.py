@@ -6,7 +6,6 @@ the connection's state (tokens, limiter, the company's rules, the remembered bat
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -26,7 +25,14 @@ from fieldbook.connectors.base import (
     register,
 )
 from fieldbook.connectors.errors import Permanent
-from fieldbook.connectors.limiter import QBO_LIMITS, Backoff, Limiter, limits_from_options
+from fieldbook.connectors.limiter import (
+    QBO_CONCURRENCY,
+    QBO_LIMITS,
+    Backoff,
+    BudgetStore,
+    Limiter,
+    limits_from_options,
+)
 from fieldbook.connectors.oauth import OAuthSession
 from fieldbook.connectors.quickbooks import reads, writes
 from fieldbook.connectors.quickbooks.api import QboApi, endpoints_for
@@ -41,21 +47,22 @@ from fieldbook.connectors.records import (
 )
 from fieldbook.core.clock import Clock
 
-# §9: limits are per realm, so every connector object for one connection shares one limiter
-# (a worker may build several during a run).
-_LIMITERS: dict[tuple[str, str], tuple[Clock, Limiter]] = {}
-_LIMITERS_LOCK = threading.Lock()
 DEFAULT_BATCH_SIZE = 30  # §6: sources say 10, 30 or 50; 30 is the limits page's number
 
 
-def shared_limiter(settings: ConnectionSettings, clock: Clock) -> Limiter:
-    key = (settings.connection_id, settings.company_id)
-    with _LIMITERS_LOCK:
-        entry = _LIMITERS.get(key)
-        if entry is None or entry[0] is not clock:
-            entry = (clock, Limiter(limits_from_options(QBO_LIMITS, settings.options), clock))
-            _LIMITERS[key] = entry
-        return entry[1]
+def budget_key(settings: ConnectionSettings) -> str:
+    """§9: the limits are per realm (and realm+app; one deployment is one app), so every
+    connector for one company, in any process, spends from one budget."""
+    return f"quickbooks:{settings.company_id or 'connection-' + settings.connection_id}"
+
+
+def shared_limiter(settings: ConnectionSettings, clock: Clock, budget: BudgetStore | None = None,
+                   patience: float | None = None) -> Limiter:  # fmt: skip
+    """A limiter over the company's shared budget. Without a store (pure tests, benches) the
+    budget is this connector's own."""
+    concurrency = int(settings.options.get("concurrency", QBO_CONCURRENCY))
+    return Limiter(limits_from_options(QBO_LIMITS, settings.options), clock, budget, budget_key(settings),
+                   concurrency=concurrency, patience=patience)  # fmt: skip
 
 
 @register
@@ -70,14 +77,21 @@ class QuickBooksConnector(Connector):
         client: httpx.Client,
         clock: Clock,
         on_attempt: Callable[[Attempt], None] | None = None,
+        *,
+        budget: BudgetStore | None = None,
+        patience: float | None = None,
+        company: CompanyInfo | None = None,
     ) -> None:
-        super().__init__(settings, tokens, client, clock, on_attempt)
-        self.session = OAuthSession(settings, endpoints_for(settings), tokens, client, clock)
-        self.limiter = shared_limiter(settings, clock)
+        super().__init__(settings, tokens, client, clock, on_attempt, budget=budget, patience=patience,
+                         company=company)  # fmt: skip
+        self.session = OAuthSession(settings, endpoints_for(settings), self.tokens, client, clock)
+        self.limiter = shared_limiter(settings, clock, budget, patience)
+        self.max_concurrency = max(1, self.limiter.concurrency)
         self.api = QboApi(settings, self.session, client, clock, self.limiter,
                           Backoff.from_options(settings.options), self._report)
         self.batch_size = int(settings.options.get("batch_size", DEFAULT_BATCH_SIZE))
-        self._company: CompanyInfo | None = None
+        # What Connect read (stored on the Connection): no need to ask again on every run.
+        self._company: CompanyInfo | None = company
 
     def _report(self, attempt: Attempt) -> None:
         if self.on_attempt is not None:
