@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from fieldbook.connectors import base
 from fieldbook.connectors.errors import Permanent, ReconnectRequired
-from fieldbook.core import loopback
 from fieldbook.connectors.limiter import BudgetStore
 from fieldbook.connectors.records import CompanyInfo
+from fieldbook.core import loopback
 from fieldbook.core.clock import Clock, WallClock
 from fieldbook.integration.budget import DatabaseBudgetStore
 from fieldbook.integration.models import Connection, Environment
