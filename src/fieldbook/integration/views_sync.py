@@ -44,10 +44,16 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
         else:
             up = direction == "up"
             names = customer_names(connection) if option != "customers" else {}
-            context.update(result=result, rows=[present(c, up, names) for c in result.listed], counts=result.counts())
+            rows = [present(c, up, names) for c in result.listed]
+            context.update(result=result, rows=rows, counts=_count_labels(result.counts()))
     elif not connection.is_connected:
         messages.error(request, "Connect to the ledger in Settings first.")
     return render(request, "integration/transfer.html", context)
+
+
+def _count_labels(counts: dict[str, int]) -> dict[str, int]:
+    # The engine's action names read as words on the page ("ledger_state": shown, not sent).
+    return {("shown only" if k == "ledger_state" else k.replace("_", " ")): n for k, n in counts.items()}
 
 
 BADGES = {
