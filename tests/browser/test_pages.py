@@ -108,6 +108,7 @@ def test_compare_names_a_merges_old_customer_and_no_total_for_a_deleted_invoice(
     change = row.locator("table.changes tr", has_text="customer number")
     expect(change.locator("td").nth(0)).to_have_text("TGT-9 · Pen y Bont Plumbing Ltd")
     expect(change.locator("td").nth(1)).to_have_text("DUP-9 · Pen-y-Bont Plumbing")
+    expect(page.locator("main")).to_contain_text("1 shown only")
     deleted = page.locator(f"table.compare tr[data-key='{gone.number}']")
     expect(deleted.locator(".badge")).to_have_text("Deleted")
     expect(deleted.locator("td.totals .ours")).to_have_text("ours 360.00")

@@ -118,4 +118,4 @@ def test_run_and_history_name_the_run_and_count_the_failures(
     assert re.search(r'id="run-state">Done</strong><strong id="run-summary" class="error">, 2 failed<', page)
     history = client_a.get(reverse("integration:history")).content.decode()
     row = history.split(f'data-run="{run.pk}"', 1)[1].split("</tr>", 1)[0]
-    assert f">{name}</a>" in row and '<td class="state">done, 2 failed</td>' in row
+    assert f">{name}</a>" in row and '<td class="state" data-label="State">done, 2 failed</td>' in row

@@ -75,6 +75,7 @@ def test_new_customer_form_suggests_the_next_reference_and_it_can_be_changed(cli
     Customer.objects.create(organisation=org_b, account_ref="C00099", name="Not ours")
     form = client_a.get(reverse("customers:create")).content.decode()
     assert 'name="account_ref" value="C00041"' in form
+    assert "Suggested: the next in your numbering. Change it if you like." in form
     response = client_a.post(reverse("customers:create"), {"account_ref": "EVANS-DENT", "name": "Evans Dental",
                                                            "country": "GB", "integrate": "on", "active": "on"})
     assert response.status_code == 302

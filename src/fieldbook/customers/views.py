@@ -85,6 +85,11 @@ class CustomerCreateView(OrgScopedMixin, CreateView[Customer, CustomerForm]):
         refs = Customer.objects.for_org(current_organisation(self.request)).values_list("account_ref", flat=True)
         return {**super().get_initial(), "account_ref": next_account_ref(list(refs))}
 
+    def get_form(self, form_class: Any = None) -> CustomerForm:
+        form = super().get_form(form_class)
+        form.fields["account_ref"].help_text = "Suggested: the next in your numbering. Change it if you like."
+        return form
+
     def get_success_url(self) -> str:
         return _saved(self.request, self.object)
 

@@ -23,7 +23,8 @@ def run_title(run: SyncRun) -> str:
         label += " (download)"
     if run.created_at is None:
         return label
-    return f"{label} · {timezone.localtime(run.created_at):%-d %b %Y, %H:%M}"
+    when = timezone.localtime(run.created_at)
+    return f"{label} · {when.day} {when:%b %Y, %H:%M}"
 
 
 def run_summary(run: SyncRun) -> str:

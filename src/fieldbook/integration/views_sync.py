@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from fieldbook.catalogue.templatetags.money import price as price_text
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.connectors.records import InvoiceRecord, LedgerState
 from fieldbook.core.money import format_money
@@ -44,10 +45,16 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
         else:
             up = direction == "up"
             names = customer_names(connection) if option != "customers" else {}
-            context.update(result=result, rows=[present(c, up, names) for c in result.listed], counts=result.counts())
+            rows = [present(c, up, names) for c in result.listed]
+            context.update(result=result, rows=rows, counts=_count_labels(result.counts()))
     elif not connection.is_connected:
         messages.error(request, "Connect to the ledger in Settings first.")
     return render(request, "integration/transfer.html", context)
+
+
+def _count_labels(counts: dict[str, int]) -> dict[str, int]:
+    # The engine's action names read as words on the page ("ledger_state": shown, not sent).
+    return {("shown only" if k == "ledger_state" else k.replace("_", " ")): n for k, n in counts.items()}
 
 
 BADGES = {
@@ -119,12 +126,11 @@ def money(value: Decimal | str) -> str:
 
 
 def price(value: str) -> str:
-    """A unit price: 2 dp, or up to 4 when it has them (33.335), as the job's lines show it."""
+    """A unit price as the job's lines show it: 2 dp, or up to 4 when it has them (33.335)."""
     try:
-        amount = Decimal(value)
+        return price_text(Decimal(value))
     except (InvalidOperation, ValueError):
         return value
-    return format_money(amount) if amount == amount.quantize(Decimal("0.01")) else f"{amount.normalize():,f}"
 
 
 def amounts(c: Compared) -> dict[str, str] | None:
