@@ -14,7 +14,7 @@ import pytest
 
 from tests.sandbox.served import fieldbook, served_sandbox
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.pure]  # no test database: runs once in CI
 
 
 def _api(url: str, tokens: dict[str, Any], path: str) -> dict[str, Any]:

@@ -16,6 +16,10 @@ import pytest
 
 from tests.sandbox.served import FIELDBOOK, free_port
 
+# `fieldbook run` makes its own SQLite database (as `make run` does), never the test database's:
+# one run in CI is enough.
+pytestmark = pytest.mark.pure
+
 
 def _children(pid: int) -> list[int]:
     found = []

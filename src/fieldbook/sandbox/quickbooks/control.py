@@ -25,7 +25,7 @@ CLIENT_SECRET = tokens.DEFAULT_CLIENT_SECRET
 HTTP_ACTIONS = frozenset({
     "seed_company", "issue_tokens", "approve_consent", "void_invoice", "record_payment", "delete_invoice",
     "expire_access_tokens", "revoke_tokens", "set_preferences", "customers", "invoices", "companies",
-    "register_app", "seed_records", "add_customer", "change_customer",
+    "register_app", "seed_records", "add_customer", "change_customer", "default_realm",
 })
 
 

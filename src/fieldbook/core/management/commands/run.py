@@ -34,7 +34,7 @@ class Command(BaseCommand):
         _prefill_settings(f"http://127.0.0.1:{opts['sandbox_port']}")
         # SIGTERM (kill, a service manager) must stop the children as Ctrl-C does; by default it
         # would end this process alone and leave web, worker and sandbox running as orphans.
-        previous = signal.signal(signal.SIGTERM, _stop)
+        previous = signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _stop)
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         exited = ""
         try:
@@ -44,7 +44,9 @@ class Command(BaseCommand):
             pass
         finally:
             _stop_all(children)
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous, strict=True):
+                if handler is not None:  # None: set outside Python, nothing to restore
+                    signal.signal(signum, handler)
         if exited:
             raise CommandError(f"{exited}; stopped the others.")
 
