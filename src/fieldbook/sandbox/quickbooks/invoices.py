@@ -2,6 +2,12 @@
 
 The server owns the arithmetic: line Ids/LineNums, the SubTotal line, TxnTaxDetail, TotalAmt and
 Balance (= TotalAmt less payments). Fully paid invoices are locked against change.
+
+Discounts (Finance.xsd DiscountLineDetail, "the total discount on a transaction"): one per
+invoice, a positive Amount (or PercentBased with DiscountPercent of the subtotal). With
+ApplyTaxAfterDiscount true the discount comes off before tax (XSD: "subtract the discount
+first and then calculate the sales tax"), from the lines of its TaxCodeRef when it names one,
+otherwise spread over the lines in proportion to their amounts; false or absent: tax first.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ WRITABLE = frozenset({
     "TxnTaxDetail", "FreeFormAddress",
 })
 GLOBAL_TAX = ("TaxExcluded", "TaxInclusive", "NotApplicable")
-SUPPORTED_LINES = ("SalesItemLineDetail", "DescriptionOnly", "SubTotalLineDetail")
+SUPPORTED_LINES = ("SalesItemLineDetail", "DescriptionOnly", "SubTotalLineDetail", "DiscountLineDetail")
 DOC_NUMBER_MAX = 21  # ref §4
 CURRENCY_NAMES = {"GBP": "British Pound Sterling", "USD": "United States Dollar"}
 
@@ -67,9 +73,10 @@ def _parse_date(value: Any, element: str) -> date:
 
 
 def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
-           global_tax: str) -> tuple[list[dict[str, Any]], list[tuple[Decimal, str]]]:
+           global_tax: str) -> tuple[list[dict[str, Any]], list[tuple[Decimal, str]], dict[str, Any] | None]:
     stored: list[dict[str, Any]] = []
     taxed: list[tuple[Decimal, str]] = []
+    discount: dict[str, Any] | None = None
     for raw in raw_lines:
         if not isinstance(raw, dict):
             collector.add(errors.invalid_value("Line", raw))
@@ -92,6 +99,18 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
             line["DetailType"] = "DescriptionOnly"
             stored.append(line)
             continue
+        if detail_type == "DiscountLineDetail":
+            if discount is not None:
+                collector.add(errors.business("An invoice takes one discount line: it is the discount on the "
+                                              "whole transaction.", "Line.DiscountLineDetail"))
+                continue
+            try:
+                discount = _discount_line(company, raw, line, global_tax)
+            except errors.QboError as exc:
+                collector.add(exc)
+                continue
+            stored.append(line)
+            continue
         try:
             amount, code = _sales_line(company, raw, line, global_tax)
         except errors.QboError as exc:
@@ -99,7 +118,82 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
             continue
         stored.append(line)
         taxed.append((amount, code))
-    return stored, taxed
+    return stored, taxed, discount
+
+
+def _discount_line(company: Company, raw: dict[str, Any], line: dict[str, Any],
+                   global_tax: str) -> dict[str, Any]:
+    detail = raw.get("DiscountLineDetail") or {}
+    percent_based = detail.get("PercentBased") is True
+    out: dict[str, Any] = {"PercentBased": percent_based}
+    percent: Decimal | None = None
+    amount = Decimal("0")
+    if percent_based:
+        if validate.blank(detail.get("DiscountPercent")):
+            raise errors.missing("DiscountLineDetail.DiscountPercent", "DiscountPercent")
+        percent = validate.money(detail["DiscountPercent"], "DiscountLineDetail.DiscountPercent")
+        if not Decimal("0") <= percent <= Decimal("100"):  # XSD: "from 0% to 100%"
+            raise errors.invalid_value("DiscountLineDetail.DiscountPercent", percent)
+        out["DiscountPercent"] = percent
+    else:
+        if validate.blank(raw.get("Amount")):
+            raise errors.missing("Line.Amount", "Amount")
+        amount = validate.money(raw["Amount"], "Line.Amount")
+        if amount < 0:
+            raise errors.negative_amount()  # ref §8: 2290, a discount is a positive amount off
+    code_id = validate.ref_id(detail.get("TaxCodeRef"))
+    if code_id is not None:
+        if company.is_us:
+            if code_id not in ("TAX", "NON"):
+                raise errors.us_tax_code()
+        elif global_tax != "NotApplicable":
+            code = company.get("TaxCode", code_id)
+            if code is None:
+                raise errors.invalid_reference("DiscountLineDetail.TaxCodeRef", code_id)
+            if code.get("Active") is False:
+                raise errors.not_found(f"TaxCode {code_id} is inactive")
+        out["TaxCodeRef"] = {"value": code_id}
+    account = validate.ref_id(detail.get("DiscountAccountRef"))
+    account_obj = company.get("Account", account) if account else _discount_account(company)
+    if account and account_obj is None:
+        raise errors.invalid_reference("DiscountLineDetail.DiscountAccountRef", account)
+    if account_obj is not None:
+        out["DiscountAccountRef"] = {"value": account_obj["Id"], "name": account_obj["Name"]}
+    line["Amount"] = amount
+    line["DiscountLineDetail"] = out
+    return {"line": line, "amount": amount, "percent": percent, "code": code_id}
+
+
+def _discount_account(company: Company) -> dict[str, Any] | None:
+    return next((a for a in company.live("Account") if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
+
+
+def _spread(discount: Decimal, taxed: list[tuple[Decimal, str]], code: str | None) -> list[tuple[Decimal, str]]:
+    """The discount as negative (amount, TaxCode) entries: all on its own code's lines, or shared
+    by the lines' codes in proportion to their amounts (the last code takes the rounding)."""
+    if discount == 0:
+        return []
+    if code is not None:
+        base = sum((amount for amount, c in taxed if c == code), Decimal("0"))
+        if discount > base:
+            raise errors.business(f"The discount ({discount}) is more than the amount of the lines it applies to "
+                                  f"({base}).", "Line.DiscountLineDetail")
+        return [(-discount, code)]
+    by_code: dict[str, Decimal] = {}
+    for amount, c in taxed:
+        by_code[c] = by_code.get(c, Decimal("0")) + amount
+    subtotal = sum(by_code.values(), Decimal("0"))
+    if discount > subtotal:
+        raise errors.business(f"The discount ({discount}) is more than the invoice's subtotal ({subtotal}).",
+                              "Line.DiscountLineDetail")
+    shares: list[tuple[Decimal, str]] = []
+    left = discount
+    codes = sorted(by_code)
+    for n, c in enumerate(codes):
+        share = left if n == len(codes) - 1 else tax.round_money(discount * by_code[c] / subtotal)
+        left -= share
+        shares.append((-share, c))
+    return shares
 
 
 def _sales_line(company: Company, raw: dict[str, Any], line: dict[str, Any],
@@ -183,7 +277,8 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
                                        "TxnTaxDetail is not allowed when GlobalTaxCalculation is NotApplicable"))
     else:
         out.pop("GlobalTaxCalculation", None)  # not applicable to US companies (ref §4)
-    lines, taxed = _lines(company, raw_lines, collector, global_tax)
+    lines, taxed, discount = _lines(company, raw_lines, collector, global_tax)
+    supplied = _supplied_tax(company, fields, taxed, global_tax, collector)
     collector.raise_if_any()
     assert customer is not None
     out["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
@@ -192,12 +287,26 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
     out["DueDate"] = _due_date(company, fields, customer, txn_date).isoformat()
     home = company.preferences["CurrencyPrefs"]["HomeCurrency"]["value"]
     out["CurrencyRef"] = {"value": home, "name": CURRENCY_NAMES.get(home, home)}
-    result = _compute_tax(company, fields, taxed, global_tax)
     subtotal = sum((amount for amount, _ in taxed), Decimal("0"))
+    off, before_tax = Decimal("0"), False
+    if discount is not None:
+        off = discount["amount"]
+        if discount["percent"] is not None:
+            off = tax.round_money(subtotal * discount["percent"] / Decimal("100"))
+            discount["line"]["Amount"] = off
+        before_tax = fields.get("ApplyTaxAfterDiscount") is True
+        out["ApplyTaxAfterDiscount"] = before_tax
+        if off > subtotal:
+            raise errors.business(f"The discount ({off}) is more than the invoice's subtotal ({subtotal}).",
+                                  "Line.DiscountLineDetail")
+    shares = _spread(off, taxed, discount["code"] if discount else None) if before_tax else []
+    result = _compute_tax(company, fields, taxed + shares, global_tax, supplied)
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     out["Line"] = lines
     out["TxnTaxDetail"] = result.detail() if result is not None else {"TotalTax": Decimal("0")}
-    total = result.total if result is not None else subtotal
+    total = result.total if result is not None else subtotal - (off if before_tax else Decimal("0"))
+    if not before_tax:
+        total -= off  # tax was worked out on the undiscounted lines
     if total < paid:
         raise errors.business("The invoice total cannot be less than the payments applied to it.")
     out["TotalAmt"] = total
@@ -240,8 +349,41 @@ def _due_date(company: Company, fields: dict[str, Any], customer: dict[str, Any]
     return txn_date + timedelta(days=int(term.get("DueDays", 0))) if term else txn_date
 
 
+def _supplied_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Decimal, str]], global_tax: str,
+                  collector: errors.Collector) -> dict[str, Decimal] | None:
+    """Non-US: the client's TaxLine amounts per TaxRate (Finance.xsd TxnTaxDetail: "you may supply
+    it"). Each must name a rate of the invoice's own tax codes."""
+    detail = fields.get("TxnTaxDetail")
+    if company.is_us or global_tax == "NotApplicable" or not isinstance(detail, dict):
+        return None
+    tax_lines = detail.get("TaxLine") or []
+    if not tax_lines:
+        return None
+    used = tax.rates_used(company, {code for _, code in taxed})
+    supplied: dict[str, Decimal] = {}
+    for entry in tax_lines:
+        line_detail = entry.get("TaxLineDetail") if isinstance(entry, dict) else None
+        rate_id = validate.ref_id((line_detail or {}).get("TaxRateRef"))
+        if rate_id is None:
+            collector.add(errors.missing("TxnTaxDetail.TaxLine.TaxLineDetail.TaxRateRef", "TaxRateRef"))
+            continue
+        if rate_id not in used:
+            collector.add(errors.business(f"TaxRate {rate_id} is not a rate of any tax code on this transaction.",
+                                          "TxnTaxDetail.TaxLine"))
+            continue
+        if validate.blank(entry.get("Amount")):
+            collector.add(errors.missing("TxnTaxDetail.TaxLine.Amount", "Amount"))
+            continue
+        amount = validate.money(entry["Amount"], "TxnTaxDetail.TaxLine.Amount")
+        if amount < 0:
+            collector.add(errors.negative_amount("TxnTaxDetail.TaxLine.Amount"))
+            continue
+        supplied[rate_id] = supplied.get(rate_id, Decimal("0")) + amount
+    return supplied
+
+
 def _compute_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Decimal, str]],
-                 global_tax: str) -> tax.TaxResult | None:
+                 global_tax: str, supplied: dict[str, Decimal] | None = None) -> tax.TaxResult | None:
     if company.is_us:
         explicit = None
         detail = fields.get("TxnTaxDetail")
@@ -252,7 +394,7 @@ def _compute_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Dec
         return tax.us_automated(company, taxed, explicit)
     if global_tax == "NotApplicable":
         return None
-    return tax.non_us(company, taxed, inclusive=global_tax == "TaxInclusive")
+    return tax.non_us(company, taxed, inclusive=global_tax == "TaxInclusive", supplied=supplied)
 
 
 def refresh_customer_balance(company: Company, customer_id: str) -> None:
