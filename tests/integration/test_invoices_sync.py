@@ -51,8 +51,10 @@ def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
     rows = compare(client_a, "jobs")
     assert list(rows) == [job.number] and rows[job.number]["label"] == "Add"
     totals = rows[job.number]["totals"]
-    # Fieldbook rounds tax per line (3 x 6.67 on 3 x 33.34); QBO per rate on the total (20.00 on 100.02).
-    assert totals.ours.total == Decimal("120.03") and totals.theirs.total == Decimal("120.02") and totals.differs
+    # Fieldbook rounds tax per line (3 x 6.67 on 3 x 33.34); QBO left to itself per rate on the total
+    # (20.00 on 100.02): we send our VAT per rate and the ledger keeps it, so nothing differs.
+    assert totals.ours.total == Decimal("120.03") and totals.theirs.total == Decimal("120.03")
+    assert not totals.differs and not totals.warning
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
     assert run.state == "done", run.reason
     assert run.counts == {"created": 2}, run.counts  # the customer, then the invoice
@@ -61,7 +63,8 @@ def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
     [invoice] = ledger_invoices(sandbox, job.number)
     [ledger_customer] = [c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Tŷ Te Tearooms"]
     assert invoice["CustomerRef"]["value"] == ledger_customer["Id"]
-    assert Decimal(str(invoice["TotalAmt"])) == Decimal("120.02")  # what predict_totals said
+    assert Decimal(str(invoice["TotalAmt"])) == Decimal("120.03")  # ours, as predict_totals said
+    assert [Decimal(str(t["Amount"])) for t in invoice["TxnTaxDetail"]["TaxLine"]] == [Decimal("20.01")]
     assert f"fieldbook:alpha:{job.number}" in invoice["PrivateNote"]
     job.refresh_from_db()
     assert not job.ready_for_invoice and not job.transfer_to_accounts and job.transferred_version == job.version

@@ -401,8 +401,11 @@ def refresh_customer_balance(company: Company, customer_id: str) -> None:
     customer = company.get("Customer", customer_id, include_deleted=True)
     if customer is None:
         return
-    open_total = sum((Decimal(str(inv.get("Balance", "0"))) for inv in company.live("Invoice")
-                      if inv.get("CustomerRef", {}).get("value") == customer_id), Decimal("0"))
+    # Every stored invoice counts, also those a batch has just created: hiding them from the
+    # batch's later items (ref §6, no cross-item references) must not leave the balance behind.
+    open_total = sum((Decimal(str(inv.get("Balance", "0"))) for inv in company.table("Invoice").values()
+                      if inv.get("_status") != "Deleted" and inv.get("CustomerRef", {}).get("value") == customer_id),
+                     Decimal("0"))
     balance = Decimal(str(customer.get("_opening_balance", "0"))) + open_total
     customer["Balance"] = balance
     customer["BalanceWithJobs"] = balance
