@@ -151,3 +151,18 @@ def test_after_a_merge_later_invoices_go_to_the_targets_ledger_customer(
     assert ExternalLink.objects.filter(kind="customer", local_number="DUP-1").exists()
     ledger_names = {c["DisplayName"]: c.get("Active", True) for c in sandbox.quickbooks.customers()}
     assert ledger_names["Pen-y-Bont Plumbing"] is True
+
+
+def test_a_job_whose_ledger_total_differs_shows_both(client_a, org_a, books, sandbox, immediate_tasks,
+                                                     django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, lines=(("1", "759.975", "VAT20"),), closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
+    assert link.ledger_values["total"] == link.local_values["total"] == "911.98"
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Total in QuickBooks Online: 911.98 · ours: 911.98" in page and "they differ" not in page
+    # Sent knowingly with the ledger's own figure (say the user accepted Compare's warning):
+    link.ledger_values = {**link.ledger_values, "total": "911.97"}
+    link.save()
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Total in QuickBooks Online: 911.97 · ours: 911.98 — they differ" in page
