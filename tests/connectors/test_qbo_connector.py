@@ -67,8 +67,19 @@ def test_an_invoice_with_a_credit_line_reaches_the_ledger_to_the_penny(clock: Vi
     [customer] = ledger.ledger_customers()
     assert customer["Balance"] == inv.total
     # Read back, the discount is our one credit line again.
-    again = connector.read(RecordKind.INVOICE, results["i-J0001"].ledger_id)
+    created = results["i-J0001"]
+    again = connector.read(RecordKind.INVOICE, created.ledger_id)
     assert [ln.is_credit for ln in again.lines] == [False, False, True] and again.lines[-1].unit_price == D(25)
+    # An update with a larger credit, then one with none: the ledger follows ours each time.
+    for lines in ((inv.lines[0], inv.lines[1], f.line(qty="-1", price="40.00", is_credit=True)), inv.lines[:2]):
+        edited = replace(f.invoice(1, "C0001", *lines), ledger_id=created.ledger_id, version=created.version,
+                         customer_ledger_id=results["c-C0001"].ledger_id)
+        [step] = f.invoice_steps([edited], {}, op=Operation.UPDATE, depends=False)
+        created = f.run(connector, [step])["i-J0001"]
+        assert created.status == ResultStatus.UPDATED, created.error
+        [stored] = ledger.ledger_invoices()
+        assert (stored["TotalAmt"], stored["TxnTaxDetail"]["TotalTax"]) == (edited.total, edited.tax_total)
+        assert ledger.ledger_customers()[0]["Balance"] == edited.total
 
 
 def test_a_credit_the_ledger_cannot_hold_is_refused_before_sending(clock: VirtualClock) -> None:

@@ -500,5 +500,10 @@ def _esc(text: str) -> str:
 def _totals_text(totals: dict[str, Any]) -> str:
     ours = totals["ours"]["total"]
     ledger = totals["ledger"]["total"] if totals["ledger"] else "computed by the ledger"
-    note = f" — {totals['note']}" if totals["note"] and totals["differs"] else ""
+    # The warning repeats the difference and says what to do about it; shown instead of the note.
+    differs = totals["note"] and totals["differs"] and not totals.get("warning")
+    note = f" — {totals['note']}" if differs else ""
+    for key, label in (("ledger_form", ""), ("problem", "cannot be sent: "), ("warning", "")):
+        if totals.get(key) and not (key == "warning" and totals.get("problem")):
+            note += f" — {label}{totals[key]}"
     return f"ours {ours}, ledger {ledger}{note}"
