@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fieldbook.sandbox.quickbooks import errors, tax, validate
+from fieldbook.sandbox.quickbooks import discounts, errors, tax, validate
 from fieldbook.sandbox.quickbooks.model import Company
 
 WRITABLE = frozenset({
@@ -105,7 +105,7 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
                                               "whole transaction.", "Line.DiscountLineDetail"))
                 continue
             try:
-                discount = _discount_line(company, raw, line, global_tax)
+                discount = discounts.discount_line(company, raw, line, global_tax)
             except errors.QboError as exc:
                 collector.add(exc)
                 continue
@@ -119,81 +119,6 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
         stored.append(line)
         taxed.append((amount, code))
     return stored, taxed, discount
-
-
-def _discount_line(company: Company, raw: dict[str, Any], line: dict[str, Any],
-                   global_tax: str) -> dict[str, Any]:
-    detail = raw.get("DiscountLineDetail") or {}
-    percent_based = detail.get("PercentBased") is True
-    out: dict[str, Any] = {"PercentBased": percent_based}
-    percent: Decimal | None = None
-    amount = Decimal("0")
-    if percent_based:
-        if validate.blank(detail.get("DiscountPercent")):
-            raise errors.missing("DiscountLineDetail.DiscountPercent", "DiscountPercent")
-        percent = validate.money(detail["DiscountPercent"], "DiscountLineDetail.DiscountPercent")
-        if not Decimal("0") <= percent <= Decimal("100"):  # XSD: "from 0% to 100%"
-            raise errors.invalid_value("DiscountLineDetail.DiscountPercent", percent)
-        out["DiscountPercent"] = percent
-    else:
-        if validate.blank(raw.get("Amount")):
-            raise errors.missing("Line.Amount", "Amount")
-        amount = validate.money(raw["Amount"], "Line.Amount")
-        if amount < 0:
-            raise errors.negative_amount()  # ref §8: 2290, a discount is a positive amount off
-    code_id = validate.ref_id(detail.get("TaxCodeRef"))
-    if code_id is not None:
-        if company.is_us:
-            if code_id not in ("TAX", "NON"):
-                raise errors.us_tax_code()
-        elif global_tax != "NotApplicable":
-            code = company.get("TaxCode", code_id)
-            if code is None:
-                raise errors.invalid_reference("DiscountLineDetail.TaxCodeRef", code_id)
-            if code.get("Active") is False:
-                raise errors.not_found(f"TaxCode {code_id} is inactive")
-        out["TaxCodeRef"] = {"value": code_id}
-    account = validate.ref_id(detail.get("DiscountAccountRef"))
-    account_obj = company.get("Account", account) if account else _discount_account(company)
-    if account and account_obj is None:
-        raise errors.invalid_reference("DiscountLineDetail.DiscountAccountRef", account)
-    if account_obj is not None:
-        out["DiscountAccountRef"] = {"value": account_obj["Id"], "name": account_obj["Name"]}
-    line["Amount"] = amount
-    line["DiscountLineDetail"] = out
-    return {"line": line, "amount": amount, "percent": percent, "code": code_id}
-
-
-def _discount_account(company: Company) -> dict[str, Any] | None:
-    return next((a for a in company.live("Account") if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
-
-
-def _spread(discount: Decimal, taxed: list[tuple[Decimal, str]], code: str | None) -> list[tuple[Decimal, str]]:
-    """The discount as negative (amount, TaxCode) entries: all on its own code's lines, or shared
-    by the lines' codes in proportion to their amounts (the last code takes the rounding)."""
-    if discount == 0:
-        return []
-    if code is not None:
-        base = sum((amount for amount, c in taxed if c == code), Decimal("0"))
-        if discount > base:
-            raise errors.business(f"The discount ({discount}) is more than the amount of the lines it applies to "
-                                  f"({base}).", "Line.DiscountLineDetail")
-        return [(-discount, code)]
-    by_code: dict[str, Decimal] = {}
-    for amount, c in taxed:
-        by_code[c] = by_code.get(c, Decimal("0")) + amount
-    subtotal = sum(by_code.values(), Decimal("0"))
-    if discount > subtotal:
-        raise errors.business(f"The discount ({discount}) is more than the invoice's subtotal ({subtotal}).",
-                              "Line.DiscountLineDetail")
-    shares: list[tuple[Decimal, str]] = []
-    left = discount
-    codes = sorted(by_code)
-    for n, c in enumerate(codes):
-        share = left if n == len(codes) - 1 else tax.round_money(discount * by_code[c] / subtotal)
-        left -= share
-        shares.append((-share, c))
-    return shares
 
 
 def _sales_line(company: Company, raw: dict[str, Any], line: dict[str, Any],
@@ -278,7 +203,7 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
     else:
         out.pop("GlobalTaxCalculation", None)  # not applicable to US companies (ref §4)
     lines, taxed, discount = _lines(company, raw_lines, collector, global_tax)
-    supplied = _supplied_tax(company, fields, taxed, global_tax, collector)
+    supplied = discounts.supplied_tax(company, fields, taxed, global_tax, collector)
     collector.raise_if_any()
     assert customer is not None
     out["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
@@ -299,7 +224,7 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
         if off > subtotal:
             raise errors.business(f"The discount ({off}) is more than the invoice's subtotal ({subtotal}).",
                                   "Line.DiscountLineDetail")
-    shares = _spread(off, taxed, discount["code"] if discount else None) if before_tax else []
+    shares = discounts.spread(off, taxed, discount["code"] if discount else None) if before_tax else []
     result = _compute_tax(company, fields, taxed + shares, global_tax, supplied)
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     out["Line"] = lines
@@ -347,39 +272,6 @@ def _due_date(company: Company, fields: dict[str, Any], customer: dict[str, Any]
     term = company.get("Term", term_id) if term_id else None
     # ref §4: DueDate defaults to TxnDate + term days.
     return txn_date + timedelta(days=int(term.get("DueDays", 0))) if term else txn_date
-
-
-def _supplied_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Decimal, str]], global_tax: str,
-                  collector: errors.Collector) -> dict[str, Decimal] | None:
-    """Non-US: the client's TaxLine amounts per TaxRate (Finance.xsd TxnTaxDetail: "you may supply
-    it"). Each must name a rate of the invoice's own tax codes."""
-    detail = fields.get("TxnTaxDetail")
-    if company.is_us or global_tax == "NotApplicable" or not isinstance(detail, dict):
-        return None
-    tax_lines = detail.get("TaxLine") or []
-    if not tax_lines:
-        return None
-    used = tax.rates_used(company, {code for _, code in taxed})
-    supplied: dict[str, Decimal] = {}
-    for entry in tax_lines:
-        line_detail = entry.get("TaxLineDetail") if isinstance(entry, dict) else None
-        rate_id = validate.ref_id((line_detail or {}).get("TaxRateRef"))
-        if rate_id is None:
-            collector.add(errors.missing("TxnTaxDetail.TaxLine.TaxLineDetail.TaxRateRef", "TaxRateRef"))
-            continue
-        if rate_id not in used:
-            collector.add(errors.business(f"TaxRate {rate_id} is not a rate of any tax code on this transaction.",
-                                          "TxnTaxDetail.TaxLine"))
-            continue
-        if validate.blank(entry.get("Amount")):
-            collector.add(errors.missing("TxnTaxDetail.TaxLine.Amount", "Amount"))
-            continue
-        amount = validate.money(entry["Amount"], "TxnTaxDetail.TaxLine.Amount")
-        if amount < 0:
-            collector.add(errors.negative_amount("TxnTaxDetail.TaxLine.Amount"))
-            continue
-        supplied[rate_id] = supplied.get(rate_id, Decimal("0")) + amount
-    return supplied
 
 
 def _compute_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Decimal, str]],
