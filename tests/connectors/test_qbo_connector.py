@@ -44,7 +44,54 @@ def test_invoice_totals_match_prediction_including_the_cent_case(clock: VirtualC
         assert predicted is not None
         assert (ledger_copy.total, ledger_copy.tax_total) == (predicted.total, predicted.tax)
         assert ledger_copy.ledger_number == number and ledger_copy.marker == f"fieldbook:acme:{number}"
-    assert connector.predict_totals(cent).tax == D("20.00") != cent.tax_total  # Fieldbook's per-line 20.01
+    # The ledger keeps Fieldbook's per-line 20.01 (left to itself it would charge 20.00 per rate).
+    assert connector.predict_totals(cent).tax == D("20.01") == cent.tax_total
+    assert results["i-J0001"].record.total == cent.total == D("120.03")
+
+
+def test_an_invoice_with_a_credit_line_reaches_the_ledger_to_the_penny(clock: VirtualClock) -> None:
+    ledger = QuickBooksHarness(clock)
+    connector = ledger.connector()
+    credit = f.line(qty="-1", price="25.00", is_credit=True, description="Goodwill credit")
+    inv = f.invoice(1, "C0001", f.line(qty="3", price="33.34"), f.line(qty="1", price="7.50", code="R", rate="5"),
+                    credit)
+    predicted = connector.predict_totals(inv)
+    assert predicted is not None and predicted.total == inv.total and not predicted.problem
+    assert "discount line of 25.00" in predicted.note
+    results = f.push(connector, [f.customer(1)], [inv])
+    assert results["i-J0001"].status == ResultStatus.CREATED, results["i-J0001"].error
+    [stored] = ledger.ledger_invoices()
+    assert stored["TotalAmt"] == inv.total and stored["TxnTaxDetail"]["TotalTax"] == inv.tax_total
+    by_percent = {str(t["TaxLineDetail"]["TaxPercent"]): t["Amount"] for t in stored["TxnTaxDetail"]["TaxLine"]}
+    assert by_percent == {"20": D("15.00"), "5": D("0.38")}  # 20.00 - 5.00 on 100.02 - 25.00; 7.50 x 5 %
+    [customer] = ledger.ledger_customers()
+    assert customer["Balance"] == inv.total
+    # Read back, the discount is our one credit line again.
+    created = results["i-J0001"]
+    again = connector.read(RecordKind.INVOICE, created.ledger_id)
+    assert [ln.is_credit for ln in again.lines] == [False, False, True] and again.lines[-1].unit_price == D(25)
+    # An update with a larger credit, then one with none: the ledger follows ours each time.
+    for lines in ((inv.lines[0], inv.lines[1], f.line(qty="-1", price="40.00", is_credit=True)), inv.lines[:2]):
+        edited = replace(f.invoice(1, "C0001", *lines), ledger_id=created.ledger_id, version=created.version,
+                         customer_ledger_id=results["c-C0001"].ledger_id)
+        [step] = f.invoice_steps([edited], {}, op=Operation.UPDATE, depends=False)
+        created = f.run(connector, [step])["i-J0001"]
+        assert created.status == ResultStatus.UPDATED, created.error
+        [stored] = ledger.ledger_invoices()
+        assert (stored["TotalAmt"], stored["TxnTaxDetail"]["TotalTax"]) == (edited.total, edited.tax_total)
+        assert ledger.ledger_customers()[0]["Balance"] == edited.total
+
+
+def test_a_credit_the_ledger_cannot_hold_is_refused_before_sending(clock: VirtualClock) -> None:
+    ledger = QuickBooksHarness(clock)
+    connector = ledger.connector()
+    inv = f.invoice(1, "C0001", f.line(qty="1", price="10.00"), f.line(qty="-1", price="25.00", is_credit=True))
+    predicted = connector.predict_totals(inv)
+    assert predicted is not None and "2290" in predicted.problem
+    results = f.push(connector, [f.customer(1)], [inv])
+    error = results["i-J0001"].error
+    assert results["i-J0001"].status == ResultStatus.FAILED and error is not None and error.code == "credit_exceeds"
+    assert error.fix and ledger.ledger_invoices() == []
 
 
 def test_us_company_ledger_computes_tax_and_numbers(clock: VirtualClock) -> None:

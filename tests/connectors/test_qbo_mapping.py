@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from fieldbook.connectors.quickbooks.mapping import (
     unique_name,
 )
 from fieldbook.connectors.records import CustomerRecord, InvoiceLine, InvoiceRecord
+from tests.support import qbo_schema
 
 D = Decimal
 UK = InvoiceContext(custom_numbers=True, us_tax=False, tax_codes={"S": "3", "Z": "5"}, default_item="1")
@@ -97,20 +99,76 @@ def test_invoice_update_keeps_full_line_array() -> None:
 
 
 def test_refusals() -> None:
-    assert refusal(invoice(line("1", "10", "-10.00", is_credit=True)), UK) == "credit_lines"
+    charge = line("1", "30", "30.00")
+    credit = line("-1", "10", "-10.00", is_credit=True)
+    assert refusal(invoice(credit), UK) == "credit_only"
+    assert refusal(invoice(charge, credit), UK) == ""  # a credit goes as a discount line
+    assert refusal(invoice(charge, line("1", "5", "5.00", code="Z", rate="0"), credit,
+                           line("-1", "1", "-1.00", code="Z", rate="0", is_credit=True)), UK) == "credit_rates:S,Z"
+    assert refusal(invoice(line("1", "5", "5.00"), credit), UK) == "credit_exceeds:S"
     assert refusal(invoice(line("1", "10", "10.00", code="X")), UK) == "unmapped_tax:X"
     assert refusal(invoice(line("1", "10", "10.00"), number="J" * 22), UK) == "number_too_long"
     assert refusal(invoice(line("1", "10", "10.00")), UK) == ""
+    mismatch = replace(UK, tax_rates={"3": (("1", D("5")),), "5": (("3", D(0)),)})
+    assert refusal(invoice(line("1", "10", "10.00")), mismatch) == "tax_rate_mismatch:S"
+    group = replace(UK, tax_rates={"3": (("1", D("20")), ("9", D("1"))), "5": (("3", D(0)),)})
+    assert refusal(invoice(line("1", "10", "10.00")), group) == "tax_group:S"
 
 
-def test_predict_totals_per_rate_on_the_total_differs_by_a_cent() -> None:
-    # Three lines of 33.335 (Fieldbook rounds each to 33.34): per line 3 x 6.67 = 20.01 tax;
-    # QBO per rate on the total 100.02 x 20% = 20.004 -> 20.00.
-    record = invoice(*(line("1", "33.335", "33.34") for _ in range(3)))
-    totals = predict_totals(record)
-    assert (totals.net, totals.tax, totals.total) == (D("100.02"), D("20.00"), D("120.02"))
+def taxed(qty: str, price: str, code: str = "S", rate: str = "20", **kw: object) -> InvoiceLine:
+    """A line priced as Fieldbook prices it (core.money: per-line tax, half up)."""
+    from fieldbook.core import money
+
+    t = money.line_totals(money.Line(D(qty), D(price), D(rate), kw.get("discount_percent", D(0)),  # type: ignore[arg-type]
+                                     bool(kw.get("is_credit"))))
+    return replace(line(qty, price, str(t.net), code, rate, **kw), tax_amount=t.tax)
 
 
-def test_predict_totals_several_rates() -> None:
-    totals = predict_totals(invoice(line("1", "10", "10.00"), line("1", "3.33", "3.33", code="R", rate="5")))
-    assert totals.tax == D("2.00") + D("0.17") and totals.total == D("15.50")
+def priced(*lines: InvoiceLine) -> InvoiceRecord:
+    net = sum((ln.net_amount for ln in lines), D(0))
+    tax = sum((ln.tax_amount for ln in lines), D(0))
+    return invoice(*lines, net_total=net, tax_total=tax, total=net + tax)
+
+
+def test_predict_totals_keeps_our_per_line_tax() -> None:
+    # Three lines of 33.335 (Fieldbook rounds each to 33.34): per line 3 x 6.67 = 20.01 tax. QBO
+    # left to itself would charge 20.00 (100.02 x 20 %); it keeps the tax we send.
+    record = priced(*(taxed("1", "33.335") for _ in range(3)))
+    totals = predict_totals(record, UK)
+    assert (totals.net, totals.tax, totals.total) == (D("100.02"), D("20.01"), D("120.03")) == (
+        record.net_total, record.tax_total, record.total)
+
+
+def test_our_vat_per_rate_is_sent_for_the_ledger_to_keep() -> None:
+    ctx = replace(UK, tax_codes={"S": "3", "R": "4"}, tax_rates={"3": (("1", D(20)),), "4": (("2", D(5)),)})
+    record = priced(*(taxed("1", "33.335") for _ in range(3)), taxed("1", "3.33", code="R", rate="5"))
+    detail = invoice_body(record, "m", ctx, update=False)["TxnTaxDetail"]
+    assert detail["TotalTax"] == D("20.18") == record.tax_total
+    assert [(t["TaxLineDetail"]["TaxRateRef"]["value"], t["Amount"], t["TaxLineDetail"]["NetAmountTaxable"])
+            for t in detail["TaxLine"]] == [("1", D("20.01"), D("100.02")), ("2", D("0.17"), D("3.33"))]
+    unread = replace(ctx, tax_rates={})
+    assert "TxnTaxDetail" not in invoice_body(record, "m", unread, update=False)  # rates not read: the ledger computes
+
+
+def test_credit_lines_become_one_discount_line_before_tax() -> None:
+    ctx = replace(UK, tax_rates={"3": (("1", D(20)),)})
+    record = priced(taxed("2", "65.00"), taxed("-1", "25.00", is_credit=True))
+    body = invoice_body(record, "m", ctx, update=False)
+    assert qbo_schema.check_request("Invoice", body) == []
+    charges, credit = body["Line"]
+    assert charges["Amount"] == D("130.00") and all(ln["Amount"] >= 0 for ln in body["Line"])
+    assert credit == {"DetailType": "DiscountLineDetail", "Amount": D("25.00"), "Description": "Boiler service",
+                      "DiscountLineDetail": {"PercentBased": False, "TaxCodeRef": {"value": "3"}}}
+    assert body["ApplyTaxAfterDiscount"] is True
+    assert body["TxnTaxDetail"]["TaxLine"][0]["Amount"] == D("21.00") == record.tax_total  # 26.00 - 5.00
+    totals = predict_totals(record, ctx)
+    assert totals.total == record.total == D("126.00") and "discount line of 25.00" in totals.note
+
+
+def test_a_discounted_price_gets_the_decimals_it_needs_and_89_995_keeps_its_own() -> None:
+    # 7 x 19.99 less 12.5 %: 122.43875 -> ours 122.44; 17.49 x 7 = 122.43 would lose a penny.
+    sent = sent_line(taxed("7", "19.99", discount_percent=D("12.5")))
+    assert sent.amount == D("122.44") and sent.unit_price == D("17.491")
+    assert sent_line(taxed("3", "89.995")).unit_price == D("89.995")
+    body = invoice_body(priced(taxed("3", "89.995")), "m", UK, update=False)
+    assert '"UnitPrice":89.995' in dumps(body).decode() and body["Line"][0]["Amount"] == D("269.99")

@@ -349,3 +349,19 @@ def test_unknown_numbers_are_refused_before_anything_is_written(org_a, connected
     error, _out = failing("sync", "jobs", *QBO, "--select", "J9999")
     assert "Not found among the job invoices Compare sees: J9999 (only closed jobs with both flags set" in str(error)
     assert SyncRun.objects.count() == 0 and named(sandbox, "Acme Heating Ltd") == []
+
+
+def test_all_leaves_a_zero_invoice_to_a_person_and_select_sends_it_knowingly(org_a, connected, sandbox):  # type: ignore[no-untyped-def]
+    map_tax_codes(connected, sandbox)
+    customer = Customer.objects.create(organisation=org_a, account_ref="ACME-1", name="Acme Heating Ltd")
+    closed_flagged_job(org_a, customer, "J1001")
+    JobLine.objects.filter(job__number="J1001").update(quantity=Decimal(0))  # J1062 in the demo: 0.00
+    row = by_key(as_json("compare", "jobs", *QBO)["records"])["J1001"]
+    assert "totals 0.00" in row["totals"]["warning"]
+    data = as_json("sync", "jobs", *QBO, "--all")
+    assert data["counts"] == {"skipped": 1} and data["records"][0]["message"].startswith("Needs a person: This")
+    assert "--select" in data["records"][0]["fix"] and sandbox.quickbooks.invoices() == []
+    data = as_json("sync", "jobs", *QBO, "--select", "J1001")
+    assert data["counts"] == {"created": 2}, data
+    [invoice] = sandbox.quickbooks.invoices()
+    assert invoice["TotalAmt"] == 0

@@ -51,8 +51,10 @@ def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
     rows = compare(client_a, "jobs")
     assert list(rows) == [job.number] and rows[job.number]["label"] == "Add"
     totals = rows[job.number]["totals"]
-    # Fieldbook rounds tax per line (3 x 6.67 on 3 x 33.34); QBO per rate on the total (20.00 on 100.02).
-    assert totals.ours.total == Decimal("120.03") and totals.theirs.total == Decimal("120.02") and totals.differs
+    # Fieldbook rounds tax per line (3 x 6.67 on 3 x 33.34); QBO left to itself per rate on the total
+    # (20.00 on 100.02): we send our VAT per rate and the ledger keeps it, so nothing differs.
+    assert totals.ours.total == Decimal("120.03") and totals.theirs.total == Decimal("120.03")
+    assert not totals.differs and not totals.warning
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
     assert run.state == "done", run.reason
     assert run.counts == {"created": 2}, run.counts  # the customer, then the invoice
@@ -61,7 +63,8 @@ def test_invoice_job_creates_its_customer_first_then_the_invoice_once(
     [invoice] = ledger_invoices(sandbox, job.number)
     [ledger_customer] = [c for c in sandbox.quickbooks.customers() if c["DisplayName"] == "Tŷ Te Tearooms"]
     assert invoice["CustomerRef"]["value"] == ledger_customer["Id"]
-    assert Decimal(str(invoice["TotalAmt"])) == Decimal("120.02")  # what predict_totals said
+    assert Decimal(str(invoice["TotalAmt"])) == Decimal("120.03")  # ours, as predict_totals said
+    assert [Decimal(str(t["Amount"])) for t in invoice["TxnTaxDetail"]["TaxLine"]] == [Decimal("20.01")]
     assert f"fieldbook:alpha:{job.number}" in invoice["PrivateNote"]
     job.refresh_from_db()
     assert not job.ready_for_invoice and not job.transfer_to_accounts and job.transferred_version == job.version
@@ -165,3 +168,18 @@ def test_after_a_merge_later_invoices_go_to_the_targets_ledger_customer(
     assert ExternalLink.objects.filter(kind="customer", local_number="DUP-1").exists()
     ledger_names = {c["DisplayName"]: c.get("Active", True) for c in sandbox.quickbooks.customers()}
     assert ledger_names["Pen-y-Bont Plumbing"] is True
+
+
+def test_a_job_whose_ledger_total_differs_shows_both(client_a, org_a, books, sandbox, immediate_tasks,
+                                                     django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, lines=(("1", "759.975", "VAT20"),), closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
+    assert link.ledger_values["total"] == link.local_values["total"] == "911.98"
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Total in QuickBooks Online: 911.98 · ours: 911.98" in page and "they differ" not in page
+    # Sent knowingly with the ledger's own figure (say the user accepted Compare's warning):
+    link.ledger_values = {**link.ledger_values, "total": "911.97"}
+    link.save()
+    page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Total in QuickBooks Online: 911.97 · ours: 911.98 — they differ" in page

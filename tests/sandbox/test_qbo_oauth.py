@@ -147,4 +147,4 @@ def test_company_info_and_preferences(sandbox: Sandbox) -> None:
     assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is True
     assert "PartnerTaxEnabled" not in prefs["TaxPrefs"]
     rates = qbo.ok(qbo.query("select * from TaxRate"))["QueryResponse"]["TaxRate"]
-    assert [r["RateValue"] for r in rates] == [20, 5, 0]
+    assert [r["RateValue"] for r in rates] == [20, 5, 0, 0, 0]  # S, R, Z, Exempt, No VAT

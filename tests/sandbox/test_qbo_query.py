@@ -101,7 +101,8 @@ def test_invoice_filters(qbo: Qbo) -> None:
 
 
 def test_lists_and_sku_projection(qbo: Qbo) -> None:
-    assert [t["Name"] for t in rows(qbo, "SELECT * FROM TaxCode", "TaxCode")] == ["20.0% S", "5.0% R", "0.0% Z"]
+    assert [t["Name"] for t in rows(qbo, "SELECT * FROM TaxCode", "TaxCode")] == ["20.0% S", "5.0% R", "0.0% Z",
+                                                                                      "Exempt", "No VAT"]
     assert len(rows(qbo, "SELECT * FROM Item WHERE Active = true", "Item")) == 3
     assert len(rows(qbo, "SELECT *, Sku FROM Item", "Item")) == 4
     assert len(rows(qbo, "SELECT * FROM Term", "Term")) == 4

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from fieldbook.connectors.base import ConnectionSettings, Mapping, RecordKind, TokenSet, marker
@@ -82,6 +82,10 @@ def make_books(seed: int, invoices: int = 200) -> Books:
         # A third of the invoices belong to customers the ledger has not seen yet.
         owner = fresh[i % len(fresh)] if i % 3 == 0 else synced[i % len(synced)]
         lines = tuple(_line(rng, n) for n in range(rng.randint(1, 4)))
+        if i % 5 == 0:
+            # A fifth of the invoices carry a credit line (negative quantity, marked as credit):
+            # QuickBooks refuses negative lines, so it goes as the invoice's discount line.
+            lines = (*lines, _credit(rng, lines[0]))
         net = sum((ln.net_amount for ln in lines), Decimal(0))
         tax = sum((ln.tax_amount for ln in lines), Decimal(0))
         number = f"J{1000 + i}" if i % 2 else f"S{300 + i}"
@@ -118,14 +122,39 @@ def _line(rng: random.Random, n: int) -> InvoiceLine:
     )
 
 
-def expected_total(invoice: InvoiceRecord) -> Decimal:
-    """What QBO outside the US charges, worked out here, not by the connector: tax per rate on
-    the rate's net total, half up to the penny."""
-    by_rate: dict[Decimal, Decimal] = {}
+def _credit(rng: random.Random, charge: InvoiceLine) -> InvoiceLine:
+    """A goodwill credit at the tax code of a charge, for less than it."""
+    price = money(charge.net_amount * Decimal(rng.randint(5, 90)) / 100)
+    net = -price
+    return InvoiceLine(
+        description="Goodwill credit",
+        quantity=Decimal(-1),
+        unit_price=price,
+        tax_code=charge.tax_code,
+        tax_rate=charge.tax_rate,
+        net_amount=net,
+        tax_amount=money(net * charge.tax_rate / 100),
+        is_credit=True,
+    )
+
+
+def tax_by_rate(invoice: InvoiceRecord) -> dict[Decimal, Decimal]:
+    """Our VAT per rate: Fieldbook's per-line tax summed (credit lines negative)."""
+    out: dict[Decimal, Decimal] = {}
     for ln in invoice.lines:
-        by_rate[ln.tax_rate] = by_rate.get(ln.tax_rate, Decimal(0)) + ln.quantity * ln.unit_price
-    tax = sum(((n * r / 100).quantize(Decimal("0.01"), ROUND_HALF_UP) for r, n in by_rate.items()), Decimal(0))
-    return sum(by_rate.values(), Decimal(0)) + tax
+        out[ln.tax_rate] = out.get(ln.tax_rate, Decimal(0)) + ln.tax_amount
+    return out
+
+
+def ledger_tax_by_rate(qb: Any, realm: str, stored: dict[str, Any]) -> dict[Decimal, Decimal]:
+    """The sandbox's own VAT per rate on an invoice, by the TaxRate's percentage."""
+    company = qb.company(realm)
+    out: dict[Decimal, Decimal] = {}
+    for line in (stored.get("TxnTaxDetail") or {}).get("TaxLine", []):
+        rate = company.get("TaxRate", line["TaxLineDetail"]["TaxRateRef"]["value"])
+        percent = Decimal(str(rate["RateValue"]))
+        out[percent] = out.get(percent, Decimal(0)) + Decimal(str(line["Amount"]))
+    return out
 
 
 class QboWorld:
@@ -256,11 +285,22 @@ def check_books(world: QboWorld, books: Books, seed: int) -> None:
     for inv in books.invoices:
         assert counts[inv.number] == 1, f"{where}: invoice {inv.number} is in the ledger {counts[inv.number]} times"
         got = stored[inv.number]
-        assert Decimal(str(got["TotalAmt"])) == expected_total(inv), f"{where}: {inv.number} total {got['TotalAmt']}"
+        # The ledger holds our figures, read from the sandbox's own store: total and VAT per rate.
+        assert Decimal(str(got["TotalAmt"])) == inv.total, f"{where}: {inv.number} total {got['TotalAmt']}"
+        assert ledger_tax_by_rate(qb, world.realm, got) == tax_by_rate(inv), f"{where}: {inv.number} VAT per rate"
         owner = ids[marker(ORG, inv.customer_number)]
         assert got["CustomerRef"]["value"] == owner, f"{where}: {inv.number} is on the wrong customer"
         assert marker(ORG, inv.number) in (got.get("PrivateNote") or ""), f"{where}: {inv.number} lacks our marker"
     assert len(invoices) == len(books.invoices), f"{where}: {len(invoices)} invoices for {len(books.invoices)}"
+    owed: Counter[str] = Counter()
+    for inv in books.invoices:
+        owed[ids[marker(ORG, inv.customer_number)]] += inv.total  # type: ignore[assignment]
+    for c in customers:
+        if c["Id"] in owed:
+            ours_owed = owed[c["Id"]]
+            assert Decimal(str(c["Balance"])) == ours_owed, f"{where}: customer {c['Id']} {c['Balance']} != {ours_owed}"
+    credited = [i for i in invoices if any(ln.get("DetailType") == "DiscountLineDetail" for ln in i["Line"])]
+    assert len(credited) == sum(1 for i in books.invoices if any(ln.is_credit for ln in i.lines)) > 0, where
 
     rows = world.store.steps("run")
     missing = [r.planned.id for r in rows if r.outcome is None or r.outcome.status != OutcomeStatus.CREATED]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
 from fieldbook.connectors.base import Operation, RecordKind
-from fieldbook.connectors.records import CustomerRecord, LedgerState
+from fieldbook.connectors.records import CustomerRecord, LedgerState, Totals
 from fieldbook.sync.compare import Compared, Side, compare
 from fieldbook.sync.plan import Selection, plan
 from fieldbook.sync.store import Mode, Transfer
-from tests.sync.factories import ORG, customer, invoice, theirs
+from tests.sync.factories import ORG, customer, invoice, line, theirs
 from tests.sync.test_compare import ACME, ACME_LEDGER, linked
 
 pytestmark = pytest.mark.pure
@@ -195,3 +196,38 @@ def test_a_document_flagged_again_is_planned_as_an_update_of_the_same_ledger_rec
         Transfer.CUSTOMERS_UP, [ACME], [ACME_LEDGER], [linked(ACME, ACME_LEDGER)]))  # fmt: skip
     [step] = p.steps
     assert step.step.operation == Operation.UPDATE and step.step.record.ledger_id == "130" and not p.blocked
+# --- invoices Compare flags: sent only when the user accepts them, never when the ledger can't take them ----------
+
+
+def _invoices_up(inv, predicted):  # type: ignore[no-untyped-def]
+    return compare(Transfer.INVOICES_UP, ORG, [inv], [], [], predict_totals=lambda _: predicted)
+
+
+def _plan(cs, selection):  # type: ignore[no-untyped-def]
+    return plan(RUN, Transfer.INVOICES_UP, cs, selection, customers=compared(Transfer.CUSTOMERS_UP, [ACME], []))
+
+
+def test_a_zero_invoice_is_flagged_and_sent_only_when_accepted() -> None:
+    zero = invoice("J1062", "C001", line("Call-out, no charge", "0", "65.00"))
+    (c,) = _invoices_up(zero, Totals(zero.net_total, zero.tax_total, zero.total))
+    assert c.totals is not None and "totals 0.00" in c.totals.warning
+    p = _plan([c], select("J1062"))
+    assert not [s for s in p.steps if s.step.kind == RecordKind.INVOICE]
+    assert p.blocked[0].key == "J1062" and "Send anyway" in p.blocked[0].reason
+    p = _plan([c], select("J1062", accepted=frozenset({"J1062"})))
+    assert [s.local_number for s in p.steps if s.step.kind == RecordKind.INVOICE] == ["J1062"]
+
+
+def test_totals_that_would_differ_need_acceptance_and_a_refusal_is_never_planned() -> None:
+    inv = invoice("J1051", "C001")
+    off = Totals(inv.net_total, inv.tax_total - Decimal("0.01"), inv.total - Decimal("0.01"))
+    (c,) = _invoices_up(inv, off)
+    assert c.totals is not None and c.totals.differs and c.totals.warning
+    p = _plan([c], select("J1051"))
+    assert p.blocked[0].key == "J1051" and not [s for s in p.steps if s.step.kind == RecordKind.INVOICE]
+    assert len(_plan([c], select("J1051", accepted=frozenset({"J1051"}))).steps) == 2  # customer, invoice
+    refused = replace(off, problem="The credit is more than the lines with its tax code. Reduce the credit.")
+    (c,) = _invoices_up(inv, refused)
+    p = _plan([c], select("J1051", accepted=frozenset({"J1051"})))
+    assert p.blocked[0].reason == refused.problem
+    assert not [s for s in p.steps if s.step.kind == RecordKind.INVOICE]

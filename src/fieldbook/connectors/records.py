@@ -119,9 +119,15 @@ class InvoiceRecord:
 
 @dataclass(frozen=True)
 class Totals:
+    """An invoice's totals. As a connector's prediction, `note` says how the invoice will look in
+    the ledger where that is not line for line (a credit sent as a discount), and `problem` why
+    the ledger cannot take it as it stands (a sentence and its fix; '' = it can)."""
+
     net: Decimal
     tax: Decimal
     total: Decimal
+    note: str = ""
+    problem: str = ""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ HINTS = {
 NEEDS_A_PERSON = {
     "candidate": "Confirm the link on the Compare page in Fieldbook, then Start Sync there.",
     "conflict": "Choose on the Compare page in Fieldbook (ours or theirs per field, or the record to link).",
+    "warning": "Select it by number (--select) to send it knowingly, or tick “Send anyway” on the Compare page.",
 }
 
 
@@ -132,7 +133,8 @@ def _totals(check: TotalsCheck | None) -> dict[str, Any] | None:
     def money(t: Any) -> dict[str, str] | None:
         return None if t is None else {"net": str(t.net), "tax": str(t.tax), "total": str(t.total)}
 
-    return {"ours": money(check.ours), "ledger": money(check.theirs), "differs": check.differs, "note": check.note}
+    return {"ours": money(check.ours), "ledger": money(check.theirs), "differs": check.differs, "note": check.note,
+            "warning": check.warning, "problem": check.problem, "ledger_form": check.ledger_form}
 
 
 def compare_row(c: Compared, up: bool) -> dict[str, Any]:
@@ -152,12 +154,19 @@ def compare_row(c: Compared, up: bool) -> dict[str, Any]:
 
 
 def sendable(c: Compared) -> bool:
-    """What --all selects: records that need no person's decision."""
+    """What --all selects: records that need no person's decision (an invoice Compare warns
+    about, 0.00 or totals that would differ, is sent only when selected by number)."""
+    if c.totals is not None and c.totals.warning:
+        return False
     return c.action in (Action.ADD, Action.UPDATE) or (c.action == Action.LINK and not c.needs_confirmation)
 
 
+def _warned(c: Compared) -> bool:
+    return c.totals is not None and bool(c.totals.warning) and c.action in (Action.ADD, Action.UPDATE)
+
+
 def needs_a_person(c: Compared) -> bool:
-    return c.needs_confirmation or c.action == Action.CONFLICT
+    return c.needs_confirmation or c.action == Action.CONFLICT or _warned(c)
 
 
 def select_all(result: service.CompareResult) -> Selection:
@@ -193,7 +202,8 @@ def select_numbers(result: service.CompareResult, numbers: str, t: Target) -> Se
     if unknown:
         raise CommandError(f"Not found among the {NOUNS[t.option]} Compare sees: {', '.join(unknown)} "
                            f"({HINTS[t.option]}).")  # fmt: skip
-    return Selection(keys=frozenset(keys))
+    # Named one by one, an invoice Compare warns about (0.00, totals that differ) is sent knowingly.
+    return Selection(keys=frozenset(keys), accepted=frozenset(keys))
 
 
 def left_for_a_person(result: service.CompareResult, selection: Selection) -> list[dict[str, Any]]:
@@ -203,9 +213,10 @@ def left_for_a_person(result: service.CompareResult, selection: Selection) -> li
         if c.key in selection.keys or not needs_a_person(c):
             continue
         row = compare_row(c, result.direction == "up")
-        fix = NEEDS_A_PERSON["candidate" if c.needs_confirmation else "conflict"]
+        fix = NEEDS_A_PERSON["candidate" if c.needs_confirmation else "warning" if _warned(c) else "conflict"]
+        why = c.totals.warning if _warned(c) and c.totals is not None else c.reason
         out.append({"key": c.key, "kind": c.kind.value, "number": row["number"], "name": row["name"],
-                    "status": "skipped", "action": row["action"], "code": "", "message": f"Needs a person: {c.reason}",
+                    "status": "skipped", "action": row["action"], "code": "", "message": f"Needs a person: {why}",
                     "fix": fix, "ledger_id": "", "ledger_number": ""})  # fmt: skip
     return out
 
@@ -518,5 +529,10 @@ def _esc(text: str) -> str:
 def _totals_text(totals: dict[str, Any]) -> str:
     ours = totals["ours"]["total"]
     ledger = totals["ledger"]["total"] if totals["ledger"] else "computed by the ledger"
-    note = f" — {totals['note']}" if totals["note"] and totals["differs"] else ""
+    # The warning repeats the difference and says what to do about it; shown instead of the note.
+    differs = totals["note"] and totals["differs"] and not totals.get("warning")
+    note = f" — {totals['note']}" if differs else ""
+    for key, label in (("ledger_form", ""), ("problem", "cannot be sent: "), ("warning", "")):
+        if totals.get(key) and not (key == "warning" and totals.get("problem")):
+            note += f" — {label}{totals[key]}"
     return f"ours {ours}, ledger {ledger}{note}"

@@ -95,6 +95,9 @@ def present(c: Compared, up: bool, customers: dict[str, str] | None = None) -> d
                     for ch in changes],
         "confirm": confirm, "candidates": candidates, "totals": c.totals, "amounts": amounts(c),
         "rename": c.rename,
+        "warning": c.totals.warning if c.totals is not None else "",
+        "problem": c.totals.problem if c.totals is not None else "",
+        "ledger_form": c.totals.ledger_form if c.totals is not None else "",
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
 
@@ -189,7 +192,9 @@ def selection_from(post: Any) -> Selection:
             choices.setdefault(key, {})[fieldname] = Side(value)
         elif name.startswith("confirm:") and value:
             confirmed[name.split(":", 1)[1]] = value
-    return Selection(keys=keys, choices=choices, confirmed=confirmed)
+    # "Send anyway" beside Compare's warning (0.00, totals that would differ): sent knowingly.
+    accepted = frozenset(name.split(":", 1)[1] for name, value in post.items() if name.startswith("accept:") and value)
+    return Selection(keys=keys, choices=choices, confirmed=confirmed, accepted=accepted)
 
 
 @require_POST

@@ -76,6 +76,28 @@ class TotalsCheck:
             )
         return ""
 
+    @property
+    def ledger_form(self) -> str:
+        """How the invoice will look in the ledger where it is not line for line (a credit)."""
+        return self.theirs.note if self.theirs is not None else ""
+
+    @property
+    def problem(self) -> str:
+        """Why the ledger cannot take the invoice as it stands: never sent, whatever is ticked."""
+        return self.theirs.problem if self.theirs is not None else ""
+
+    @property
+    def warning(self) -> str:
+        """What the user must accept knowingly before it is sent ('' = nothing)."""
+        if self.problem:
+            return ""
+        if self.ours.total == 0:
+            return (f"This invoice totals {self.ours.total:.2f}: nothing is owed on it. It is sent only if you tick "
+                    f"“Send anyway”.")
+        if self.differs:
+            return f"{self.note} It is sent only if you tick “Send anyway”."
+        return ""
+
 
 @dataclass(frozen=True)
 class Compared:

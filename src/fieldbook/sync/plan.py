@@ -30,6 +30,7 @@ class Selection:
     keys: frozenset[str]
     choices: Mapping[str, Mapping[str, Side]] = field(default_factory=dict)
     confirmed: Mapping[str, str] = field(default_factory=dict)
+    accepted: frozenset[str] = frozenset()  # invoices sent despite Compare's warning (0.00, totals differ)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ class _Planner:
 
     def step_for(self, c: Compared) -> PlannedStep:
         """The one step carrying out this compared record, or _NotPlanned."""
+        if c.totals is not None and c.action in (Action.ADD, Action.UPDATE, Action.CONFLICT):
+            # Start Sync never sends what the ledger would refuse, nor, unless the user accepted
+            # it on Compare, an invoice whose ledger totals would differ from ours or total 0.00.
+            if c.totals.problem:
+                raise _NotPlanned(c.totals.problem)
+            if c.totals.warning and c.key not in self.selection.accepted:
+                raise _NotPlanned(c.totals.warning)
         if c.rename:
             return self._renamed(c)
         if c.action == Action.MERGED:

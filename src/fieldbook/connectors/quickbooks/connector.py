@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import httpx
 
@@ -92,6 +93,7 @@ class QuickBooksConnector(Connector):
         self.batch_size = int(settings.options.get("batch_size", DEFAULT_BATCH_SIZE))
         # What Connect read (stored on the Connection): no need to ask again on every run.
         self._company: CompanyInfo | None = company
+        self._rates: dict[str, tuple[tuple[str, Decimal], ...]] | None = None
 
     def _report(self, attempt: Attempt) -> None:
         if self.on_attempt is not None:
@@ -125,18 +127,33 @@ class QuickBooksConnector(Connector):
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def context(self) -> InvoiceContext:
+    def context(self, with_rates: bool = True) -> InvoiceContext:
+        """The invoice rules. `with_rates` reads the company's tax rates (once per connector):
+        sending our VAT per rate needs their ids; Compare's prediction does not."""
         company = self.company_info()
         mapping = self.settings.mapping
         items = self.settings.options.get("items") or {}
+        us = company.country == "US"
         return InvoiceContext(
             custom_numbers=company.custom_numbers,
-            us_tax=company.country == "US",
+            us_tax=us,
             tax_codes=dict(mapping.tax_codes),
             items=dict(items) if isinstance(items, dict) else {},
             default_item=mapping.default_item,
             terms=mapping.payment_terms,
+            tax_rates=self._tax_rates() if with_rates and not us else {},
         )
+
+    def _tax_rates(self) -> dict[str, tuple[tuple[str, Decimal], ...]]:
+        if self._rates is None:
+            percent = {str(r["Id"]): Decimal(str(r.get("RateValue", 0))) for r in self.api.query_all("TaxRate")[0]}
+            rates: dict[str, tuple[tuple[str, Decimal], ...]] = {}
+            for code in self.api.query_all("TaxCode")[0]:
+                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+                ids = [str((d.get("TaxRateRef") or {}).get("value", "")) for d in details]
+                rates[str(code["Id"])] = tuple((i, percent[i]) for i in ids if i in percent)
+            self._rates = rates
+        return self._rates
 
     def prepare(self, steps: Sequence[Step]) -> list[Request]:
         return writes.prepare(self.settings, self.context(), steps, self.batch_size)
@@ -152,9 +169,15 @@ class QuickBooksConnector(Connector):
         return reads.lookup(self.api, self.settings, step, company.custom_numbers, self._tax_names())
 
     def predict_totals(self, invoice: InvoiceRecord) -> Totals | None:
-        if self.company_info().country == "US":
-            return None  # §4: automated sales tax overrides what we send; the ledger computes it
-        return predict_totals(invoice)
+        """Compare's view of the invoice in QuickBooks, and why it cannot go as it stands. Reads
+        nothing beyond the company's rules (the tax rates are checked when it is sent)."""
+        ctx = self.context(with_rates=False)
+        reason = writes.refusal(invoice, ctx)
+        problem = " ".join(writes.refusal_text(reason)[:2]) if reason else ""
+        if ctx.us_tax:
+            # §4: automated sales tax overrides what we send; the ledger computes it.
+            return Totals(invoice.net_total, invoice.tax_total, invoice.total, problem=problem) if problem else None
+        return replace(predict_totals(invoice, ctx), problem=problem)
 
     # --- tokens ----------------------------------------------------------------------------------
 

@@ -139,7 +139,8 @@ def customer_from_qbo(obj: dict[str, Any]) -> CustomerRecord:
 
 @dataclass(frozen=True)
 class InvoiceContext:
-    """What an invoice body depends on besides the record: the company's rules and Settings."""
+    """What an invoice body depends on besides the record: the company's rules and Settings.
+    `tax_rates` maps a QBO TaxCode id to its sales TaxRates (id, percent); empty = not read."""
 
     custom_numbers: bool
     us_tax: bool
@@ -147,6 +148,7 @@ class InvoiceContext:
     items: dict[str, str] = field(default_factory=dict)
     default_item: str = ""
     terms: str = ""
+    tax_rates: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,31 +159,69 @@ class SentLine:
     description: str
 
 
+MAX_PRICE_PLACES = 8  # how far a discounted unit price is refined so Qty x UnitPrice hits our amount
+
+
+def our_amount(line: InvoiceLine) -> Decimal:
+    """The line's amount as Fieldbook priced it (core.money's rule: quantity x unit price less the
+    discount, rounded once): net, or gross when the invoice's amounts include tax."""
+    return round2(line.quantity * line.unit_price * (100 - line.discount_percent) / 100)
+
+
 def sent_line(line: InvoiceLine) -> SentLine:
-    """§4: Amount must equal Qty * UnitPrice (6070). A discount is sent as the discounted unit
-    price, named in the description, and Amount is computed from the rounded values sent."""
+    """§4: Amount must equal Qty * UnitPrice (6070). A price keeps all its decimals (89.995 stays
+    89.995). A discount is sent as the discounted unit price, named in the description, with as
+    many decimals as it takes for Qty x UnitPrice to round to our own amount."""
     unit = line.unit_price
     description = line.description
+    amount = round2(line.quantity * unit)
     if line.discount_percent:
+        target = our_amount(line)
+        exact = unit * (1 - line.discount_percent / 100)
         places = max(2, -int(unit.as_tuple().exponent))
-        step = Decimal(1).scaleb(-places)
-        unit = (unit * (1 - line.discount_percent / 100)).quantize(step, rounding=ROUND_HALF_UP)
+        candidate = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        while round2(line.quantity * candidate) != target and places < MAX_PRICE_PLACES:
+            places += 1
+            candidate = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        unit, amount = candidate.normalize() if places > 2 else candidate, round2(line.quantity * candidate)
         description = f"{description} (less {line.discount_percent.normalize():f}% discount)".strip()
-    return SentLine(line.quantity, unit, round2(line.quantity * unit), description[:4000])
+    return SentLine(line.quantity, unit, amount, description[:4000])
+
+
+def is_credit(line: InvoiceLine) -> bool:
+    return line.is_credit or line.quantity < 0 or line.net_amount < 0
 
 
 def refusal(record: InvoiceRecord, ctx: InvoiceContext) -> str:
-    """Why QBO cannot take this invoice as it stands ('' = it can)."""
-    if any(line.is_credit or line.net_amount < 0 for line in record.lines):
-        return "credit_lines"
+    """Why QBO cannot take this invoice as it stands ('' = it can); "code" or "code:detail"."""
     if not record.lines:
         return "no_lines"
+    credits = [line for line in record.lines if is_credit(line)]
+    charges = [line for line in record.lines if not is_credit(line)]
+    if not charges:
+        return "credit_only"
     if ctx.custom_numbers and len(record.number) > DOC_NUMBER_MAX:
         return "number_too_long"
     if not ctx.us_tax:
         missing = {line.tax_code for line in record.lines if line.tax_code not in ctx.tax_codes}
         if missing:
             return "unmapped_tax:" + ",".join(sorted(missing))
+    if credits:
+        codes = {line.tax_code for line in credits}
+        if len(codes) > 1:
+            return "credit_rates:" + ",".join(sorted(codes))
+        (code,) = codes
+        credit = -sum((our_amount(line) for line in credits), Decimal(0))
+        base = sum((sent_line(line).amount for line in charges if line.tax_code == code), Decimal(0))
+        if credit > base:
+            return f"credit_exceeds:{code}"
+    if not ctx.us_tax and ctx.tax_rates:
+        for line in record.lines:
+            rates = ctx.tax_rates.get(ctx.tax_codes[line.tax_code], ())
+            if len(rates) != 1:
+                return f"tax_group:{line.tax_code}"
+            if rates[0][1] != line.tax_rate:
+                return f"tax_rate_mismatch:{line.tax_code}"
     return ""
 
 
@@ -191,6 +231,44 @@ def _tax_code_ref(line: InvoiceLine, ctx: InvoiceContext) -> str:
         mapped = ctx.tax_codes.get(line.tax_code, "")
         return mapped if mapped in ("TAX", "NON") else ("TAX" if line.tax_rate > 0 else "NON")
     return ctx.tax_codes[line.tax_code]
+
+
+def discount_line(record: InvoiceRecord, ctx: InvoiceContext) -> dict[str, Any] | None:
+    """QBO refuses negative lines (2290): the credit lines become the invoice's one discount line
+    (Finance.xsd DiscountLineDetail, "the total discount on a transaction"), an amount off the
+    lines of the credits' tax code, before tax (ApplyTaxAfterDiscount, sent with it)."""
+    credits = [line for line in record.lines if is_credit(line)]
+    if not credits:
+        return None
+    amount = -sum((our_amount(line) for line in credits), Decimal(0))
+    description = "; ".join(line.description for line in credits if line.description) or "Credit"
+    return {"DetailType": "DiscountLineDetail", "Amount": amount, "Description": description[:4000],
+            "DiscountLineDetail": {"PercentBased": False,
+                                   "TaxCodeRef": {"value": _tax_code_ref(credits[0], ctx)}}}
+
+
+def tax_detail(record: InvoiceRecord, ctx: InvoiceContext) -> dict[str, Any] | None:
+    """Non-US: our own VAT per rate, for the ledger to keep (Finance.xsd TxnTaxDetail: "you may
+    supply it when adding a transaction"). Fieldbook rounds per line; QBO left to itself rounds
+    per rate on the total and can differ by pennies (J1051: 911.97 vs 911.96). None when a
+    code's rates are unknown or not exactly one (a refusal covers that at prepare)."""
+    if ctx.us_tax or not ctx.tax_rates:
+        return None
+    by_rate: dict[str, list[Decimal]] = {}
+    percent: dict[str, Decimal] = {}
+    for line in record.lines:
+        rates = ctx.tax_rates.get(ctx.tax_codes.get(line.tax_code, ""), ())
+        if len(rates) != 1:
+            return None
+        rate_id, percent[rate_id] = rates[0]
+        entry = by_rate.setdefault(rate_id, [Decimal(0), Decimal(0)])
+        entry[0] += line.net_amount
+        entry[1] += line.tax_amount
+    tax_lines = [{"Amount": tax, "DetailType": "TaxLineDetail",
+                  "TaxLineDetail": {"TaxRateRef": {"value": rate_id}, "PercentBased": True,
+                                    "TaxPercent": percent[rate_id], "NetAmountTaxable": net}}
+                 for rate_id, (net, tax) in by_rate.items()]
+    return {"TotalTax": sum((tax for _, tax in by_rate.values()), Decimal(0)), "TaxLine": tax_lines}
 
 
 def invoice_body(record: InvoiceRecord, marker: str, ctx: InvoiceContext, update: bool) -> dict[str, Any]:
@@ -209,6 +287,8 @@ def invoice_body(record: InvoiceRecord, marker: str, ctx: InvoiceContext, update
         body["SalesTermRef"] = {"value": ctx.terms}
     lines = []
     for line in record.lines:
+        if is_credit(line):
+            continue
         sent = sent_line(line)
         detail: dict[str, Any] = {"Qty": sent.quantity, "UnitPrice": sent.unit_price,
                                   "TaxCodeRef": {"value": _tax_code_ref(line, ctx)}}
@@ -217,28 +297,43 @@ def invoice_body(record: InvoiceRecord, marker: str, ctx: InvoiceContext, update
             detail = {"ItemRef": {"value": item}, **detail}
         lines.append({"DetailType": "SalesItemLineDetail", "Amount": sent.amount,
                       "Description": sent.description, "SalesItemLineDetail": detail})
+    discount = discount_line(record, ctx)
+    if discount is not None:
+        lines.append(discount)
     body["Line"] = lines
+    if discount is not None or update:
+        # Sent on update too, so a credit removed later leaves no stale setting behind.
+        body["ApplyTaxAfterDiscount"] = discount is not None
     if not ctx.us_tax:
         # §4: required for non-US companies, not applicable to US ones.
         body["GlobalTaxCalculation"] = "TaxInclusive" if record.amounts_include_tax else "TaxExcluded"
+        detail_sent = tax_detail(record, ctx)
+        if detail_sent is not None:
+            body["TxnTaxDetail"] = detail_sent
     body["PrivateNote"] = marker
     body["CustomerMemo"] = {"value": record.memo[:1000]}
     return body
 
 
-def predict_totals(record: InvoiceRecord) -> Totals:
-    """QBO non-US computes tax per rate on the total (DESIGN "Money, tax and time"), from the
-    amounts actually sent; this can differ by a cent from Fieldbook's per-line tax."""
-    by_rate: dict[Decimal, Decimal] = {}
-    for line in record.lines:
-        by_rate[line.tax_rate] = by_rate.get(line.tax_rate, Decimal(0)) + sent_line(line).amount
+def predict_totals(record: InvoiceRecord, ctx: InvoiceContext | None = None) -> Totals:
+    """What QBO outside the US will hold: the amounts sent (the credit as a discount before tax)
+    and our own tax, which it keeps when supplied (tax_detail). Without the company's tax rates
+    (`ctx` None or not read) the ledger is assumed to keep it: prepare refuses what it can't."""
+    charges = [line for line in record.lines if not is_credit(line)]
+    gross = sum((sent_line(line).amount for line in charges), Decimal(0))
+    discount = discount_line(record, ctx) if ctx is not None else None
+    off = -sum((our_amount(line) for line in record.lines if is_credit(line)), Decimal(0))
+    gross -= off
+    tax = record.tax_total
+    note = ""
+    if off:
+        code = next(line.tax_code for line in record.lines if is_credit(line))
+        what = discount["Description"] if discount is not None else "the credit"
+        note = (f"The credit ({what}) appears in QuickBooks as a discount line of {off} off the {code} lines, "
+                f"before VAT; the invoice total and VAT per rate stay as ours.")
     if record.amounts_include_tax:
-        tax = sum((round2(gross * rate / (100 + rate)) for rate, gross in by_rate.items()), Decimal(0))
-        gross_total = sum(by_rate.values(), Decimal(0))
-        return Totals(net=gross_total - tax, tax=tax, total=gross_total)
-    net = sum(by_rate.values(), Decimal(0))
-    tax = sum((round2(amount * rate / 100) for rate, amount in by_rate.items()), Decimal(0))
-    return Totals(net=net, tax=tax, total=net + tax)
+        return Totals(net=gross - tax, tax=tax, total=gross, note=note)
+    return Totals(net=gross, tax=tax, total=gross + tax, note=note)
 
 
 def invoice_from_qbo(obj: dict[str, Any], tax_names: dict[str, str]) -> InvoiceRecord:
@@ -246,6 +341,9 @@ def invoice_from_qbo(obj: dict[str, Any], tax_names: dict[str, str]) -> InvoiceR
     found = find_marker(obj.get("PrivateNote"))
     lines = []
     for line in obj.get("Line", []):
+        if line.get("DetailType") == "DiscountLineDetail":
+            lines.append(_credit_from_discount(line, tax_names))
+            continue
         if line.get("DetailType") != "SalesItemLineDetail":
             continue
         detail = line.get("SalesItemLineDetail", {})
@@ -286,6 +384,15 @@ def invoice_from_qbo(obj: dict[str, Any], tax_names: dict[str, str]) -> InvoiceR
         updated_at=_meta_time(obj),
         state=_invoice_state(obj, total, balance),
     )
+
+
+def _credit_from_discount(line: dict[str, Any], tax_names: dict[str, str]) -> InvoiceLine:
+    """A discount line read back as the one credit line it was sent for (quantity -1)."""
+    amount = Decimal(str(line.get("Amount", 0)))
+    code = str(((line.get("DiscountLineDetail") or {}).get("TaxCodeRef") or {}).get("value", ""))
+    return InvoiceLine(description=str(line.get("Description", "")), quantity=Decimal(-1), unit_price=amount,
+                       tax_code=tax_names.get(code, code), tax_rate=Decimal(0), net_amount=-amount,
+                       tax_amount=Decimal(0), is_credit=True)
 
 
 def _invoice_state(obj: dict[str, Any], total: Decimal, balance: Decimal | None) -> LedgerState:

@@ -2,7 +2,7 @@
 one result per step, so one bad record never fails its batch.
 
 A request's `parts` maps each member step to its `bId`, or to "!<reason>" when QBO cannot take
-the record as it stands (credit lines, unmapped tax code): such a member is not in the body and
+the record as it stands (unmapped tax code, a credit larger than its lines): such a member is not in the body and
 comes back from `send` as a FAILED result with a Permanent error.
 """
 
@@ -43,15 +43,35 @@ from fieldbook.connectors.quickbooks.mapping import (
 from fieldbook.connectors.records import CustomerRecord, InvoiceRecord
 
 _REFUSALS = {
-    "credit_lines": ("QuickBooks invoices cannot carry credit lines; credit notes are not synced yet.",
-                     "Remove the credit lines, or record the credit in QuickBooks by hand for now."),
     "no_lines": ("The invoice has no lines.", "Add at least one line."),
+    "credit_only": ("The invoice has only credit lines: QuickBooks takes a credit like this as a credit note, "
+                    "which Fieldbook does not send.", "Record the credit in QuickBooks, or add the charge it "
+                    "reduces to the invoice."),
+    "credit_rates": ("QuickBooks takes one discount per invoice, so the credit lines must all have the same "
+                     "tax code.", "Give the credit lines one tax code, or split the credit across invoices."),
+    "credit_exceeds": ("The credit is more than the lines with its tax code: QuickBooks would need a negative "
+                       "amount, which it refuses (code 2290).",
+                       "Reduce the credit, or give it the tax code of the lines it is for."),
     "number_too_long": ("The invoice number is longer than QuickBooks' 21 characters.",
                         "Use a shorter number prefix in Settings."),
     "unmapped_tax": ("A tax code on this invoice is not mapped to a QuickBooks tax code.",
                      "Map the tax code in Settings, then sync again."),
+    "tax_group": ("A tax code on this invoice is mapped to a QuickBooks tax code that is missing or has "
+                  "several rates, so QuickBooks cannot keep our VAT per rate.",
+                  "Map it in Settings to a QuickBooks tax code with one rate."),
+    "tax_rate_mismatch": ("A tax code on this invoice is mapped to a QuickBooks tax code with a different rate.",
+                          "Map it in Settings to the QuickBooks tax code with the same rate."),
     "no_customer": ("The invoice's customer is not in QuickBooks yet.", "Sync the customer first."),
 }
+
+
+def refusal_text(handle: str) -> tuple[str, str, str]:
+    """A refusal code ("code" or "code:detail") as (message, fix, detail) for a bookkeeper."""
+    code, _, detail = handle.partition(":")
+    message, fix = _REFUSALS.get(code, ("QuickBooks cannot take this record.", ""))
+    if detail:
+        message = f"{message} ({detail})"
+    return message, fix, detail
 
 
 def _chunks(steps: Sequence[Step], size: int) -> list[Sequence[Step]]:
@@ -133,8 +153,7 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
     for step_id, handle in request.parts:
         if handle.startswith("!"):
             code = handle[1:].split(":", 1)[0]
-            message, fix = _REFUSALS.get(code, ("QuickBooks cannot take this record.", ""))
-            detail = handle[1:].split(":", 1)[1] if ":" in handle else ""
+            message, fix, detail = refusal_text(handle[1:])
             error = Permanent(message, code=code, fix=fix, detail=detail, field="Line" if code != "no_customer" else "")
             results.append(StepResult(step_id, ResultStatus.FAILED, error=error))
             continue

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.db.models import Q
 
+from fieldbook.core.money import format_money
 from fieldbook.integration.ledgers import ledger_url
 from fieldbook.integration.models import ExternalLink
 
@@ -26,7 +28,7 @@ def ledger_links(record: Any, kind: str) -> dict[str, Any]:
     return {"merged_into": merged, "links": [
         {"ledger": link.connection.get_ledger_display(), "ledger_id": link.ledger_id,
          "number": link.ledger_number, "synced_at": link.synced_at,
-         "url": ledger_url(link.connection, kind, link.ledger_id)}
+         "url": ledger_url(link.connection, kind, link.ledger_id), **_totals(link, kind)}
         for link in links
     ]}  # fmt: skip
 
@@ -55,3 +57,17 @@ def ledger_places(records: Any, kind: str) -> dict[str, list[dict[str, str]]]:
 def places_of(places: dict[str, list[dict[str, str]]], number: str) -> list[dict[str, str]]:
     """`{{ places|places_of:job.number }}`: a template cannot index a dict by a variable."""
     return places.get(number, [])
+def _totals(link: ExternalLink, kind: str) -> dict[str, Any]:
+    """An invoice's total in the ledger beside ours, both as of its last transfer: where they
+    differ (the user sent it knowingly), the page says so."""
+    if kind != "invoice":
+        return {}
+    theirs, ours = (link.ledger_values or {}).get("total", ""), (link.local_values or {}).get("total", "")
+    if not theirs:
+        return {}
+    try:
+        differs = Decimal(theirs) != Decimal(ours)
+    except (InvalidOperation, ValueError):
+        differs = theirs != ours
+    return {"ledger_total": format_money(Decimal(theirs)), "our_total": ours and format_money(Decimal(ours)),
+            "differs": differs}

@@ -2,6 +2,12 @@
 
 The server owns the arithmetic: line Ids/LineNums, the SubTotal line, TxnTaxDetail, TotalAmt and
 Balance (= TotalAmt less payments). Fully paid invoices are locked against change.
+
+Discounts (Finance.xsd DiscountLineDetail, "the total discount on a transaction"): one per
+invoice, a positive Amount (or PercentBased with DiscountPercent of the subtotal). With
+ApplyTaxAfterDiscount true the discount comes off before tax (XSD: "subtract the discount
+first and then calculate the sales tax"), from the lines of its TaxCodeRef when it names one,
+otherwise spread over the lines in proportion to their amounts; false or absent: tax first.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fieldbook.sandbox.quickbooks import errors, tax, validate
+from fieldbook.sandbox.quickbooks import discounts, errors, tax, validate
 from fieldbook.sandbox.quickbooks.model import Company
 
 WRITABLE = frozenset({
@@ -24,7 +30,7 @@ WRITABLE = frozenset({
     "TxnTaxDetail", "FreeFormAddress",
 })
 GLOBAL_TAX = ("TaxExcluded", "TaxInclusive", "NotApplicable")
-SUPPORTED_LINES = ("SalesItemLineDetail", "DescriptionOnly", "SubTotalLineDetail")
+SUPPORTED_LINES = ("SalesItemLineDetail", "DescriptionOnly", "SubTotalLineDetail", "DiscountLineDetail")
 DOC_NUMBER_MAX = 21  # ref §4
 CURRENCY_NAMES = {"GBP": "British Pound Sterling", "USD": "United States Dollar"}
 
@@ -67,9 +73,10 @@ def _parse_date(value: Any, element: str) -> date:
 
 
 def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
-           global_tax: str) -> tuple[list[dict[str, Any]], list[tuple[Decimal, str]]]:
+           global_tax: str) -> tuple[list[dict[str, Any]], list[tuple[Decimal, str]], dict[str, Any] | None]:
     stored: list[dict[str, Any]] = []
     taxed: list[tuple[Decimal, str]] = []
+    discount: dict[str, Any] | None = None
     for raw in raw_lines:
         if not isinstance(raw, dict):
             collector.add(errors.invalid_value("Line", raw))
@@ -92,6 +99,18 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
             line["DetailType"] = "DescriptionOnly"
             stored.append(line)
             continue
+        if detail_type == "DiscountLineDetail":
+            if discount is not None:
+                collector.add(errors.business("An invoice takes one discount line: it is the discount on the "
+                                              "whole transaction.", "Line.DiscountLineDetail"))
+                continue
+            try:
+                discount = discounts.discount_line(company, raw, line, global_tax)
+            except errors.QboError as exc:
+                collector.add(exc)
+                continue
+            stored.append(line)
+            continue
         try:
             amount, code = _sales_line(company, raw, line, global_tax)
         except errors.QboError as exc:
@@ -99,7 +118,7 @@ def _lines(company: Company, raw_lines: list[Any], collector: errors.Collector,
             continue
         stored.append(line)
         taxed.append((amount, code))
-    return stored, taxed
+    return stored, taxed, discount
 
 
 def _sales_line(company: Company, raw: dict[str, Any], line: dict[str, Any],
@@ -183,7 +202,8 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
                                        "TxnTaxDetail is not allowed when GlobalTaxCalculation is NotApplicable"))
     else:
         out.pop("GlobalTaxCalculation", None)  # not applicable to US companies (ref §4)
-    lines, taxed = _lines(company, raw_lines, collector, global_tax)
+    lines, taxed, discount = _lines(company, raw_lines, collector, global_tax)
+    supplied = discounts.supplied_tax(company, fields, taxed, global_tax, collector)
     collector.raise_if_any()
     assert customer is not None
     out["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
@@ -192,12 +212,26 @@ def build(company: Company, fields: dict[str, Any], now: datetime, allow_duplica
     out["DueDate"] = _due_date(company, fields, customer, txn_date).isoformat()
     home = company.preferences["CurrencyPrefs"]["HomeCurrency"]["value"]
     out["CurrencyRef"] = {"value": home, "name": CURRENCY_NAMES.get(home, home)}
-    result = _compute_tax(company, fields, taxed, global_tax)
     subtotal = sum((amount for amount, _ in taxed), Decimal("0"))
+    off, before_tax = Decimal("0"), False
+    if discount is not None:
+        off = discount["amount"]
+        if discount["percent"] is not None:
+            off = tax.round_money(subtotal * discount["percent"] / Decimal("100"))
+            discount["line"]["Amount"] = off
+        before_tax = fields.get("ApplyTaxAfterDiscount") is True
+        out["ApplyTaxAfterDiscount"] = before_tax
+        if off > subtotal:
+            raise errors.business(f"The discount ({off}) is more than the invoice's subtotal ({subtotal}).",
+                                  "Line.DiscountLineDetail")
+    shares = discounts.spread(off, taxed, discount["code"] if discount else None) if before_tax else []
+    result = _compute_tax(company, fields, taxed + shares, global_tax, supplied)
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     out["Line"] = lines
     out["TxnTaxDetail"] = result.detail() if result is not None else {"TotalTax": Decimal("0")}
-    total = result.total if result is not None else subtotal
+    total = result.total if result is not None else subtotal - (off if before_tax else Decimal("0"))
+    if not before_tax:
+        total -= off  # tax was worked out on the undiscounted lines
     if total < paid:
         raise errors.business("The invoice total cannot be less than the payments applied to it.")
     out["TotalAmt"] = total
@@ -241,7 +275,7 @@ def _due_date(company: Company, fields: dict[str, Any], customer: dict[str, Any]
 
 
 def _compute_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Decimal, str]],
-                 global_tax: str) -> tax.TaxResult | None:
+                 global_tax: str, supplied: dict[str, Decimal] | None = None) -> tax.TaxResult | None:
     if company.is_us:
         explicit = None
         detail = fields.get("TxnTaxDetail")
@@ -252,7 +286,7 @@ def _compute_tax(company: Company, fields: dict[str, Any], taxed: list[tuple[Dec
         return tax.us_automated(company, taxed, explicit)
     if global_tax == "NotApplicable":
         return None
-    return tax.non_us(company, taxed, inclusive=global_tax == "TaxInclusive")
+    return tax.non_us(company, taxed, inclusive=global_tax == "TaxInclusive", supplied=supplied)
 
 
 def refresh_customer_balance(company: Company, customer_id: str) -> None:

@@ -13,7 +13,11 @@ from typing import Any
 
 from fieldbook.sandbox.quickbooks.model import Company
 
-UK_VAT = (("20.0% S", Decimal("20")), ("5.0% R", Decimal("5")), ("0.0% Z", Decimal("0")))
+# A UK company's sales VAT codes: zero-rated (Z) is taxable at 0 %; Exempt and No VAT (outside
+# the scope of VAT) are different codes at 0 %, and a VAT return keeps them apart.
+UK_VAT = (("20.0% S", Decimal("20"), "Standard rate"), ("5.0% R", Decimal("5"), "Reduced rate"),
+          ("0.0% Z", Decimal("0"), "Zero-rated"), ("Exempt", Decimal("0"), "Exempt from VAT"),
+          ("No VAT", Decimal("0"), "Outside the scope of VAT"))
 SEEDED_VENDOR = "Northwind Plumbing Supplies"
 SEEDED_EMPLOYEE = "Alex Morgan"
 
@@ -87,6 +91,7 @@ def _accounts(company: Company, now: datetime) -> dict[str, dict[str, Any]]:
         ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", "Asset"),
         ("Undeposited Funds", "Other Current Asset", "UndepositedFunds", "Asset"),
         ("Cost of sales", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
+        ("Discounts given", "Income", "DiscountsRefundsGiven", "Revenue"),  # a discount line's account
     ]
     out = {}
     for name, account_type, sub_type, classification in specs:
@@ -118,13 +123,14 @@ def _terms(company: Company, now: datetime) -> None:
 
 
 def _uk_tax(company: Company, now: datetime) -> None:
-    for name, rate in UK_VAT:
+    for name, rate, description in UK_VAT:
         tax_rate = _add(company, "TaxRate", {
-            "Name": f"{name} (sales)", "Description": f"VAT {name}", "Active": True, "RateValue": rate,
+            "Name": f"{name} (sales)", "Description": description, "Active": True, "RateValue": rate,
             "AgencyRef": {"value": "1"}, "SpecialTaxType": "NONE", "DisplayType": "ReadOnly",
         }, now)
         _add(company, "TaxCode", {
-            "Name": name, "Description": f"VAT {name}", "Active": True, "Hidden": False, "Taxable": True,
+            "Name": name, "Description": description, "Active": True, "Hidden": False,
+            "Taxable": name not in ("Exempt", "No VAT"),
             "TaxGroup": False,
             "SalesTaxRateList": {"TaxRateDetail": [{
                 "TaxRateRef": {"value": tax_rate["Id"], "name": tax_rate["Name"]},

@@ -7,8 +7,17 @@ The company switch ``tax_rounding = "line"`` rounds per line instead. TaxInclusi
 line's Amount as gross and takes the tax out of it per rate the same way (how QBO splits
 inclusive amounts is UNCONFIRMED; this is our reading).
 
+A client may supply the tax itself (Finance.xsd, TxnTaxDetail: "For international versions ...
+This can be calculated by QuickBooks business logic or you may supply it when adding a
+transaction"): a TaxLine naming one of the invoice's TaxRates keeps its Amount, and the server
+records how far it is from its own figure in TaxLineDetail.OverrideDeltaAmount (XSD: "the delta
+amount between the calculated and overridden tax"). NetAmountTaxable is always the server's.
+
 US (ref §4, "US tax"): lines say TAX or NON; automated sales tax computes the tax itself at the
 company's fixed state rate on the TAX lines, and honours an explicit TotalTax sent by the client.
+
+Discounts (a DiscountLineDetail line) reach this module as negative (amount, TaxCode) entries
+when the discount comes off before tax (invoices.py decides how it is spread).
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ class RateTotal:
     net: Decimal = Decimal("0")
     tax: Decimal = Decimal("0")
     line_taxes: list[Decimal] = field(default_factory=list)
+    override_delta: Decimal | None = None
 
 
 @dataclass
@@ -48,11 +58,13 @@ class TaxResult:
         return self.net_total + self.total_tax
 
     def detail(self) -> dict[str, Any]:
-        lines = [{
-            "Amount": rate.tax, "DetailType": "TaxLineDetail",
-            "TaxLineDetail": {"TaxRateRef": {"value": rate.rate_id}, "PercentBased": True,
-                              "TaxPercent": rate.percent, "NetAmountTaxable": rate.net},
-        } for rate in self.rates]
+        lines = []
+        for rate in self.rates:
+            detail: dict[str, Any] = {"TaxRateRef": {"value": rate.rate_id}, "PercentBased": True,
+                                      "TaxPercent": rate.percent, "NetAmountTaxable": rate.net}
+            if rate.override_delta:
+                detail["OverrideDeltaAmount"] = rate.override_delta
+            lines.append({"Amount": rate.tax, "DetailType": "TaxLineDetail", "TaxLineDetail": detail})
         out: dict[str, Any] = {"TotalTax": self.total_tax, "TaxLine": lines}
         if self.txn_tax_code_id is not None:
             out["TxnTaxCodeRef"] = {"value": self.txn_tax_code_id}
@@ -72,8 +84,10 @@ def rates_of(company: Company, tax_code_id: str) -> list[tuple[str, Decimal]]:
     return out
 
 
-def non_us(company: Company, lines: list[tuple[Decimal, str]], inclusive: bool) -> TaxResult:
-    """lines: (Amount, TaxCode Id) of each sales line."""
+def non_us(company: Company, lines: list[tuple[Decimal, str]], inclusive: bool,
+           supplied: dict[str, Decimal] | None = None) -> TaxResult:
+    """lines: (Amount, TaxCode Id) of each sales line (and discount share); supplied: the client's
+    tax per TaxRate Id, kept as sent."""
     by_rate: dict[str, RateTotal] = {}
     gross_total = Decimal("0")
     for amount, code_id in lines:
@@ -88,11 +102,18 @@ def non_us(company: Company, lines: list[tuple[Decimal, str]], inclusive: bool) 
             entry.tax = sum(entry.line_taxes, Decimal("0"))
         else:
             entry.tax = _tax(entry.net, percent=entry.percent, inclusive=inclusive)
+        if supplied is not None and entry.rate_id in supplied:
+            kept = round_money(supplied[entry.rate_id])
+            entry.override_delta, entry.tax = kept - entry.tax, kept
         if inclusive:
             entry.net -= entry.tax
     total_tax = sum((entry.tax for entry in by_rate.values()), Decimal("0"))
     net_total = gross_total - total_tax if inclusive else gross_total
     return TaxResult(round_money(net_total), round_money(total_tax), list(by_rate.values()))
+
+
+def rates_used(company: Company, code_ids: set[str]) -> set[str]:
+    return {rate_id for code_id in code_ids for rate_id, _ in rates_of(company, code_id)}
 
 
 def _tax(amount: Decimal, percent: Decimal, inclusive: bool) -> Decimal:

@@ -42,8 +42,10 @@ def update_invoice(company: Company, body: dict[str, Any], now: datetime, allow_
             if key in invoices.WRITABLE and key not in supplied:
                 fields.pop(key, None)  # a blank value in a sparse body clears the field
         fields.update(supplied)
-        if "Line" not in supplied and "TxnTaxDetail" not in supplied:
-            fields.pop("TxnTaxDetail", None)  # recomputed from the kept lines
+        if "Line" in supplied and "TxnTaxDetail" not in supplied:
+            # New lines without the client's tax: the server works it out afresh. Otherwise the
+            # stored detail stands for what the client supplied (an override is kept).
+            fields.pop("TxnTaxDetail", None)
     else:
         # ref §3/§4: a full update sets omitted writable fields to NULL.
         fields = supplied
