@@ -28,7 +28,10 @@ def production_environment() -> dict[str, str]:
 
 
 def run_check(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDBOOK_", "SECURE_", "DEBUG"))}
+    # Only the documented variables: none of this test process's own (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about).
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("FIELDBOOK_", "SECURE_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"))}  # fmt: skip
     return subprocess.run([sys.executable, "-m", "fieldbook", "check", "--deploy", "--fail-level", "WARNING"],
                           env={**base, "FIELDBOOK_VAR": str(tmp_path / "var"), **env}, capture_output=True,
                           text=True, timeout=120)  # fmt: skip

@@ -175,7 +175,12 @@ def _apply(connection: Connection, cand: Connection, tokens: TokenSet, info: Com
     connection.status = Connection.Status.CONNECTED
     connection.status_reason = ""
     connection.connected_at = timezone.now()
-    connection.save()
+    # Only what Connect owns: the run lease and the token lock belong to whoever holds them.
+    connection.save(update_fields=[
+        *PENDING_FIELDS, "pending", "access_token", "refresh_token", "access_expires_at", "refresh_expires_at",
+        "company_id", "company_name", "company_country", "home_currency", "custom_numbers", "ledger_computes_tax",
+        "status", "status_reason", "connected_at",
+    ])  # fmt: skip
 
 
 def _record_failure(connection: Connection, reason: str) -> None:
