@@ -120,7 +120,7 @@ def test_a_name_clash_is_flagged_on_compare_naming_both_customers_and_the_fix_wo
     row = rows["TDUPNAME"]
     assert row["label"] == "Conflict" and row["selectable"]
     assert "C00001" in row["reason"] and "TDUPNAME" in row["reason"] and "Jones Hotel Ltd" in row["reason"]
-    assert row["rename"] == "Jones Hotel Ltd (TDUPNAME)"
+    assert row["tick"]["value"] == "Jones Hotel Ltd (TDUPNAME)"
     page = client_a.get(COMPARE_UP).content.decode()
     assert 'name="confirm:TDUPNAME" value="Jones Hotel Ltd (TDUPNAME)"' in page
 

@@ -18,7 +18,7 @@ from fieldbook.integration.models import SyncRun, SyncStep
 from fieldbook.integration.views import get_connection
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.normalise import field_label
-from fieldbook.sync.plan import Selection
+from fieldbook.sync.plan import VOID_CONFIRMED, Selection
 
 
 def _option(option: str) -> str:
@@ -50,6 +50,7 @@ BADGES = {
     Action.ADD: ("add", "Add"), Action.UPDATE: ("update", "Update"), Action.LINK: ("link", "Link"),
     Action.CONFLICT: ("conflict", "Conflict"), Action.UNCHANGED: ("", "Unchanged"),
     Action.LEDGER_STATE: ("failed", "In the ledger"), Action.MERGED: ("link", "Merged"),
+    Action.VOID: ("conflict", "Void"),
 }  # fmt: skip
 
 
@@ -74,9 +75,19 @@ def present(c: Compared, up: bool) -> dict[str, Any]:
         "summary": summary(record) if c.action == Action.ADD else "",
         "changes": [{"field": field_label(ch.field), "name": ch.field, "ours": readable(ch.field, ch.ours),
                      "theirs": readable(ch.field, ch.theirs), "conflict": ch.conflict} for ch in changes],
-        "confirm": confirm, "candidates": candidates, "totals": c.totals, "rename": c.rename,
+        "confirm": confirm, "candidates": candidates, "totals": c.totals, "tick": tick(c),
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
+
+
+def tick(c: Compared) -> dict[str, str] | None:
+    """A confirmation the user ticks on the row (posted as confirm:<key>): the unique ledger name
+    for a name clash, or voiding in the ledger."""
+    if c.rename:
+        return {"value": c.rename, "label": f"Send it to the ledger as “{c.rename}”"}
+    if c.action == Action.VOID:
+        return {"value": VOID_CONFIRMED, "label": "Yes, void it in the ledger"}
+    return None
 
 
 def readable(field: str, value: str) -> str:

@@ -31,6 +31,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
     MERGED = "merged"  # our record was merged into another; its ledger record can be made inactive
+    VOID = "void"  # voided in Fieldbook: void it in the ledger (when the user confirms)
 
 
 class Side(StrEnum):
@@ -282,6 +283,23 @@ def _flagged_again(base: Compared, p: _Pair, complete: bool) -> Compared | None:
     return replace(base, action=Action.ADD, state=state, resend=True, changes=(), reason=reason.strip())
 
 
+def _voided_here(base: Compared, p: _Pair, complete: bool) -> Compared:
+    """Our invoice was voided in Fieldbook: void it in the ledger too, if it is there and can be."""
+    if p.link is None:
+        return replace(base, action=Action.UNCHANGED, reason="Voided in Fieldbook and never transferred.")
+    state = p.ledger.state if p.ledger is not None else (LedgerState.DELETED if complete else LedgerState.ACTIVE)
+    if state in (LedgerState.VOIDED, LedgerState.DELETED):
+        reason = f"{p.reason} Voided in Fieldbook and {_STATE_WORDS[state]} in the ledger: nothing to do."
+        return replace(base, action=Action.UNCHANGED, reason=reason)
+    if state != LedgerState.ACTIVE:
+        reason = (f"{p.reason} Voided in Fieldbook, but it is {_STATE_WORDS.get(state, state.value)} in the "
+                  "ledger: it is not voided there (remove the payment in the ledger first).")  # fmt: skip
+        return replace(base, action=Action.LEDGER_STATE, state=state, reason=reason)
+    reason = (f"{p.reason} Voided in Fieldbook: tick it to void it in the ledger at this sync (the ledger keeps "
+              "it, with its amounts zeroed).")  # fmt: skip
+    return replace(base, action=Action.VOID, reason=reason)
+
+
 def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent,
               resend: bool = False) -> Compared:  # fmt: skip
     key = compared_key(
@@ -290,6 +308,8 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
     )
     base = Compared(key, kind, Action.UNCHANGED, "", local=p.local, ledger=p.ledger, link=p.link)
     here, there = ("Fieldbook", "the ledger") if up else ("the ledger", "Fieldbook")
+    if up and isinstance(p.local, InvoiceRecord) and p.local.state == LedgerState.VOIDED:
+        return _voided_here(base, p, complete)
     if p.link is not None:
         again = _flagged_again(base, p, complete) if resend and p.local is not None else None
         if again is not None:
