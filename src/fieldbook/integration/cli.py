@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
-from fieldbook.connectors.base import Operation
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.models import Organisation
 from fieldbook.integration import ledgers, service
@@ -216,7 +215,7 @@ def verb(planned: PlannedStep) -> str:
     if planned.mode == Mode.LINK:
         return "link"
     where = "in Fieldbook" if planned.mode == Mode.LOCAL else "in the ledger"
-    return f"{'create' if planned.step.operation == Operation.CREATE else 'update'} {where}"
+    return f"{planned.step.operation.value} {where}"  # create / update / void
 
 
 def _name(planned: PlannedStep) -> str:
