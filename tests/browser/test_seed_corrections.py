@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fieldbook.contracts import billing
-from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from fieldbook.integration import service
+from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from fieldbook.integration.models import Connection, ExternalLink
 from fieldbook.sync.plan import Selection
 from tests.browser.test_foundation2 import sign_in
