@@ -349,3 +349,27 @@ def test_unknown_numbers_are_refused_before_anything_is_written(org_a, connected
     error, _out = failing("sync", "jobs", *QBO, "--select", "J9999")
     assert "Not found among the job invoices Compare sees: J9999 (only closed jobs with both flags set" in str(error)
     assert SyncRun.objects.count() == 0 and named(sandbox, "Acme Heating Ltd") == []
+
+
+def test_all_leaves_re_creating_a_voided_invoice_and_deactivating_a_merged_customer_to_a_person(
+        org_a, connected, sandbox):  # type: ignore[no-untyped-def]
+    from fieldbook.customers.merge import merge_customers
+
+    map_tax_codes(connected, sandbox)
+    target = Customer.objects.create(organisation=org_a, account_ref="KEEP", name="Keep Ltd")
+    dupe = Customer.objects.create(organisation=org_a, account_ref="DUPE", name="Keep Limited (old)")
+    closed_flagged_job(org_a, target, "J1001")
+    assert as_json("sync", "customers", *QBO, "--all")["counts"] == {"created": 2}
+    assert as_json("sync", "jobs", *QBO, "--all")["counts"] == {"created": 1}
+    ledger_id = ExternalLink.objects.get(kind="invoice", local_number="J1001").ledger_id
+    sandbox.quickbooks.void_invoice(sandbox.quickbooks.default_realm, ledger_id)
+    Job.objects.filter(number="J1001").set_flags(True, True)
+    merge_customers(target, [dupe])
+
+    jobs = as_json("sync", "jobs", *QBO, "--all")
+    assert jobs["counts"] == {"skipped": 1}, jobs
+    assert by_key(jobs["records"])["J1001"]["message"].startswith("Needs a person:")
+    customers = as_json("sync", "customers", *QBO, "--all")
+    assert by_key(customers["records"])["DUPE"]["status"] == "skipped", customers
+    assert all(c.get("Active", True) for c in sandbox.quickbooks.customers())
+    assert len([i for i in sandbox.quickbooks.invoices() if i.get("DocNumber") == "J1001"]) == 1

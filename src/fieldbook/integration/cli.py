@@ -150,12 +150,16 @@ def compare_row(c: Compared, up: bool) -> dict[str, Any]:
 
 
 def sendable(c: Compared) -> bool:
-    """What --all selects: records that need no person's decision."""
-    return c.action in (Action.ADD, Action.UPDATE) or (c.action == Action.LINK and not c.needs_confirmation)
+    """What --all selects: records that need no person's decision (re-creating a record deleted or
+    voided in the ledger, making a merged one inactive or voiding one does)."""
+    if c.action == Action.ADD:
+        return c.state is None
+    return c.action == Action.UPDATE or (c.action == Action.LINK and not c.needs_confirmation)
 
 
 def needs_a_person(c: Compared) -> bool:
-    return c.needs_confirmation or c.action == Action.CONFLICT
+    gone = c.action == Action.ADD and c.state is not None
+    return c.needs_confirmation or gone or c.action in (Action.CONFLICT, Action.MERGED, Action.VOID)
 
 
 def select_all(result: service.CompareResult) -> Selection:
