@@ -10,6 +10,7 @@ from django.urls import reverse
 from fieldbook.customers.models import Customer
 from fieldbook.integration.models import ExternalLink
 from tests.integration.test_customers_sync import COMPARE_DOWN, COMPARE_UP, compare_rows, sync
+from tests.integration.test_invoices_sync import books  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,26 @@ def test_a_name_taken_after_compare_fails_naming_the_name_and_our_customer_holdi
     assert outcome["code"] == "6240" and outcome["status"] == "conflict"
     assert "customer named 'Jones Hotel Ltd': our customer C00001" in outcome["message"]
     assert "did not create" not in outcome["message"] and "TDUPNAME" in outcome["fix"]
+
+
+def test_a_renumbered_customers_invoices_keep_their_links_and_customer(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from fieldbook.jobs.models import Job
+    from tests.integration.test_invoices_sync import compare, ledger_invoices
+    from tests.integration.test_invoices_sync import sync as sync_option
+    from tests.web.isolation.catalogue import make_customer, make_job
+
+    customer = make_customer(org_a, "C00003", "Evans Dental Practice")
+    job = make_job(org_a, customer, closed=True, flagged=True)
+    assert sync_option(client_a, "jobs", [job.number], django_capture_on_commit_callbacks).counts == {"created": 2}
+    Customer.objects.filter(pk=customer.pk).update_tracked(account_ref="EVANS-DENT")
+    Job.objects.filter(pk=job.pk).set_flags(True, True)
+    row = compare(client_a, "jobs")[job.number]
+    # Only re-sent because its flags were set again: the customer is the same one, renumbered.
+    assert row["label"] == "Update" and row["changes"] == [] and "flags were set again" in row["reason"]
+    run = sync_option(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)  # no second customer created
+    [invoice] = ledger_invoices(sandbox, job.number)
+    customer_link = ExternalLink.objects.get(kind="customer", local_id=customer.pk)
+    assert invoice["CustomerRef"]["value"] == customer_link.ledger_id
+    assert len(sandbox.quickbooks.customers()) == 1

@@ -440,7 +440,8 @@ class Output:
             return
         from rich.table import Table
 
-        styles = {"created": "green", "updated": "cyan", "linked": "blue", "skipped": "yellow", "failed": "bold red",
+        styles = {"created": "green", "updated": "cyan", "linked": "blue", "voided": "magenta", "skipped": "yellow",
+                  "failed": "bold red",
                   "conflict": "red"}  # fmt: skip
         table = Table(title=title, show_lines=False)
         for column in ("Outcome", "Kind", "Record", "Message"):
