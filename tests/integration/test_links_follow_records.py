@@ -172,7 +172,7 @@ def test_a_name_taken_after_compare_fails_naming_the_name_and_our_customer_holdi
 
 
 def test_a_renumbered_customers_invoices_keep_their_links_and_customer(
-        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]  # noqa: F811
     from fieldbook.jobs.models import Job
     from tests.integration.test_invoices_sync import compare, ledger_invoices
     from tests.integration.test_invoices_sync import sync as sync_option
