@@ -192,3 +192,26 @@ def test_a_renumbered_customers_invoices_keep_their_links_and_customer(
     customer_link = ExternalLink.objects.get(kind="customer", local_id=customer.pk)
     assert invoice["CustomerRef"]["value"] == customer_link.ledger_id
     assert len(sandbox.quickbooks.customers()) == 1
+
+
+def test_a_ledger_customer_with_our_marker_for_a_merged_or_left_out_customer_is_never_downloaded_again(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    target = Customer.objects.create(organisation=org_a, account_ref="C00011", name="Jones Hotel Ltd")
+    dupe = Customer.objects.create(organisation=org_a, account_ref="C00029", name="Jones Hotel (Old)")
+    left = Customer.objects.create(organisation=org_a, account_ref="LEFT", name="Left Out Ltd")
+    sync(client_a, ["C00011", "C00029", "LEFT"], django_capture_on_commit_callbacks)
+    dupe_id = ExternalLink.objects.get(kind="customer", local_number="C00029").ledger_id
+    client_a.post(reverse("customers:merge"), {"target": target.pk, "duplicates": [dupe.pk]})
+    Customer.objects.filter(pk=left.pk).update_tracked(integrate=False)
+    # The links are lost (an old database, a restore): the ledger records still carry our markers.
+    ExternalLink.objects.filter(local_number__in=["C00029", "LEFT"]).delete()
+
+    down = compare_rows(client_a, COMPARE_DOWN)
+    assert {k: r["label"] for k, r in down.items()} == {f"ledger:{dupe_id}": "Merged"}, down
+    assert "carries our marker fieldbook:alpha:C00029" in down[f"ledger:{dupe_id}"]["reason"]
+    run = sync(client_a, [f"ledger:{dupe_id}"], django_capture_on_commit_callbacks, direction="down")
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)
+    assert ledger_copy(sandbox, dupe_id)["Active"] is False
+    assert ExternalLink.objects.get(kind="customer", ledger_id=dupe_id).local_id == dupe.pk
+    assert Customer.objects.filter(organisation=org_a).count() == 3
+    assert compare_rows(client_a, COMPARE_DOWN) == {}

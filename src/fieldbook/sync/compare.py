@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from fieldbook.connectors.base import RecordKind
+from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState, Totals
 from fieldbook.sync.keys import compared_key
 from fieldbook.sync.normalise import field_label, field_values
@@ -165,11 +165,11 @@ def _fields(changes: Sequence[FieldChange]) -> str:
 
 
 def _absent(base: Compared, p: Pair, absent: Absent) -> Compared | None:
-    """A link whose record of ours is merged or left out of integration (None: really gone)."""
-    assert p.link is not None
+    """A link (or our marker) whose record of ours is merged or left out of integration (None:
+    really gone)."""
     if base.kind != RecordKind.CUSTOMER:
         return None
-    number = p.link.local_number
+    number = p.link.local_number if p.link is not None else p.absent_number
     target = absent.merged.get(number)
     if target is not None:
         merged = f"{p.reason} Our customer {number} was merged into {target}; its later invoices go to {target}."
@@ -182,6 +182,19 @@ def _absent(base: Compared, p: Pair, absent: Absent) -> Compared | None:
         reason = f"{p.reason} Our customer {number} is not flagged to integrate with accounts: left as it is."
         return replace(base, action=Action.UNCHANGED, reason=reason)
     return None
+
+
+def _mark_absent(pairs: list[Pair], org_slug: str, absent: Absent) -> None:
+    """A ledger customer nobody linked but carrying our marker for a merged or not-integrated
+    customer is that customer's, not a new one to download."""
+    for p in pairs:
+        theirs = p.ledger
+        if p.link is not None or p.local is not None or theirs is None or not theirs.number:
+            continue
+        known = theirs.number in absent.merged or theirs.number in absent.not_integrated
+        if known and theirs.marker == marker(org_slug, theirs.number):
+            p.absent_number = theirs.number
+            p.reason = f"The ledger record carries our marker {theirs.marker}."
 
 
 def _flagged_again(base: Compared, p: Pair, complete: bool) -> Compared | None:
@@ -283,6 +296,10 @@ def _classify(p: Pair, kind: RecordKind, up: bool, complete: bool, absent: Absen
         if p.ledger.state != LedgerState.ACTIVE:
             return _ledger_state(base, p)
         return replace(base, action=Action.LINK, changes=_differences(p.local, p.ledger), reason=p.reason)
+    if p.absent_number:
+        shown = _absent(base, p, absent)
+        if shown is not None:
+            return shown
     mine = p.local if up else p.ledger
     assert mine is not None
     if up is False and mine.state != LedgerState.ACTIVE:
@@ -341,6 +358,7 @@ def compare(
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
     pairs = pair_records(org_slug, local, ledger, [link for link in links if link.kind == kind])
     if kind == RecordKind.CUSTOMER:
+        _mark_absent(pairs, org_slug, absent)
         name_candidates(pairs, up)
     # Up: our records (a ledger-only record is not ours to send), and a merged duplicate's
     # ledger record (making it inactive goes up). Down: the ledger's.

@@ -23,6 +23,7 @@ class Pair:
     link: Link | None = None
     reason: str = ""
     candidates: list[Record] = field(default_factory=list)
+    absent_number: str = ""  # a ledger-only record carrying our marker for a record not compared
 
 
 

@@ -120,11 +120,13 @@ class _Planner:
     def _deactivate(self, c: Compared) -> PlannedStep:
         """A merged duplicate's ledger record made inactive: the ledger's own copy, Active off.
         Our side's values stay those of the last sync (nothing of ours changed)."""
-        assert c.ledger is not None and c.link is not None and isinstance(c.ledger, CustomerRecord)
+        assert isinstance(c.ledger, CustomerRecord)
         record = replace(c.ledger, active=False)
         step = Step(self._id(c.kind, c.key), c.kind, Operation.UPDATE, record)
         note = f"{c.reason} Made inactive in the ledger."
-        return PlannedStep(step, Mode.LEDGER, c.link.local_number, dict(c.link.local_values), c.ledger, note)
+        # Not linked yet (found by our marker): the link is made now, under the duplicate's number.
+        number, values = (c.link.local_number, dict(c.link.local_values)) if c.link else (c.ledger.number, {})
+        return PlannedStep(step, Mode.LEDGER, number, values, c.ledger, note)
 
     def _void(self, c: Compared) -> PlannedStep:
         """Voided in Fieldbook: voided in the ledger only with the user's tick (DESIGN principle 3)."""
