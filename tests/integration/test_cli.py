@@ -365,3 +365,25 @@ def test_all_leaves_a_zero_invoice_to_a_person_and_select_sends_it_knowingly(org
     assert data["counts"] == {"created": 2}, data
     [invoice] = sandbox.quickbooks.invoices()
     assert invoice["TotalAmt"] == 0
+def test_all_leaves_re_creating_a_voided_invoice_and_deactivating_a_merged_customer_to_a_person(
+        org_a, connected, sandbox):  # type: ignore[no-untyped-def]
+    from fieldbook.customers.merge import merge_customers
+
+    map_tax_codes(connected, sandbox)
+    target = Customer.objects.create(organisation=org_a, account_ref="KEEP", name="Keep Ltd")
+    dupe = Customer.objects.create(organisation=org_a, account_ref="DUPE", name="Keep Limited (old)")
+    closed_flagged_job(org_a, target, "J1001")
+    assert as_json("sync", "customers", *QBO, "--all")["counts"] == {"created": 2}
+    assert as_json("sync", "jobs", *QBO, "--all")["counts"] == {"created": 1}
+    ledger_id = ExternalLink.objects.get(kind="invoice", local_number="J1001").ledger_id
+    sandbox.quickbooks.void_invoice(sandbox.quickbooks.default_realm, ledger_id)
+    Job.objects.filter(number="J1001").set_flags(True, True)
+    merge_customers(target, [dupe])
+
+    jobs = as_json("sync", "jobs", *QBO, "--all")
+    assert jobs["counts"] == {"skipped": 1}, jobs
+    assert by_key(jobs["records"])["J1001"]["message"].startswith("Needs a person:")
+    customers = as_json("sync", "customers", *QBO, "--all")
+    assert by_key(customers["records"])["DUPE"]["status"] == "skipped", customers
+    assert all(c.get("Active", True) for c in sandbox.quickbooks.customers())
+    assert len([i for i in sandbox.quickbooks.invoices() if i.get("DocNumber") == "J1001"]) == 1

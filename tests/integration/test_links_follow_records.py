@@ -10,6 +10,7 @@ from django.urls import reverse
 from fieldbook.customers.models import Customer
 from fieldbook.integration.models import ExternalLink
 from tests.integration.test_customers_sync import COMPARE_DOWN, COMPARE_UP, compare_rows, sync
+from tests.integration.test_invoices_sync import books  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_a_name_clash_is_flagged_on_compare_naming_both_customers_and_the_fix_wo
     row = rows["TDUPNAME"]
     assert row["label"] == "Conflict" and row["selectable"]
     assert "C00001" in row["reason"] and "TDUPNAME" in row["reason"] and "Jones Hotel Ltd" in row["reason"]
-    assert row["rename"] == "Jones Hotel Ltd (TDUPNAME)"
+    assert row["tick"]["value"] == "Jones Hotel Ltd (TDUPNAME)"
     page = client_a.get(COMPARE_UP).content.decode()
     assert 'name="confirm:TDUPNAME" value="Jones Hotel Ltd (TDUPNAME)"' in page
 
@@ -168,3 +169,49 @@ def test_a_name_taken_after_compare_fails_naming_the_name_and_our_customer_holdi
     assert outcome["code"] == "6240" and outcome["status"] == "conflict"
     assert "customer named 'Jones Hotel Ltd': our customer C00001" in outcome["message"]
     assert "did not create" not in outcome["message"] and "TDUPNAME" in outcome["fix"]
+
+
+def test_a_renumbered_customers_invoices_keep_their_links_and_customer(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]  # noqa: F811
+    from fieldbook.jobs.models import Job
+    from tests.integration.test_invoices_sync import compare, ledger_invoices
+    from tests.integration.test_invoices_sync import sync as sync_option
+    from tests.web.isolation.catalogue import make_customer, make_job
+
+    customer = make_customer(org_a, "C00003", "Evans Dental Practice")
+    job = make_job(org_a, customer, closed=True, flagged=True)
+    assert sync_option(client_a, "jobs", [job.number], django_capture_on_commit_callbacks).counts == {"created": 2}
+    Customer.objects.filter(pk=customer.pk).update_tracked(account_ref="EVANS-DENT")
+    Job.objects.filter(pk=job.pk).set_flags(True, True)
+    row = compare(client_a, "jobs")[job.number]
+    # Only re-sent because its flags were set again: the customer is the same one, renumbered.
+    assert row["label"] == "Update" and row["changes"] == [] and "flags were set again" in row["reason"]
+    run = sync_option(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)  # no second customer created
+    [invoice] = ledger_invoices(sandbox, job.number)
+    customer_link = ExternalLink.objects.get(kind="customer", local_id=customer.pk)
+    assert invoice["CustomerRef"]["value"] == customer_link.ledger_id
+    assert len(sandbox.quickbooks.customers()) == 1
+
+
+def test_a_ledger_customer_with_our_marker_for_a_merged_or_left_out_customer_is_never_downloaded_again(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    target = Customer.objects.create(organisation=org_a, account_ref="C00011", name="Jones Hotel Ltd")
+    dupe = Customer.objects.create(organisation=org_a, account_ref="C00029", name="Jones Hotel (Old)")
+    left = Customer.objects.create(organisation=org_a, account_ref="LEFT", name="Left Out Ltd")
+    sync(client_a, ["C00011", "C00029", "LEFT"], django_capture_on_commit_callbacks)
+    dupe_id = ExternalLink.objects.get(kind="customer", local_number="C00029").ledger_id
+    client_a.post(reverse("customers:merge"), {"target": target.pk, "duplicates": [dupe.pk]})
+    Customer.objects.filter(pk=left.pk).update_tracked(integrate=False)
+    # The links are lost (an old database, a restore): the ledger records still carry our markers.
+    ExternalLink.objects.filter(local_number__in=["C00029", "LEFT"]).delete()
+
+    down = compare_rows(client_a, COMPARE_DOWN)
+    assert {k: r["label"] for k, r in down.items()} == {f"ledger:{dupe_id}": "Merged"}, down
+    assert "carries our marker fieldbook:alpha:C00029" in down[f"ledger:{dupe_id}"]["reason"]
+    run = sync(client_a, [f"ledger:{dupe_id}"], django_capture_on_commit_callbacks, direction="down")
+    assert run.counts == {"updated": 1}, (run.counts, run.blocked)
+    assert ledger_copy(sandbox, dupe_id)["Active"] is False
+    assert ExternalLink.objects.get(kind="customer", ledger_id=dupe_id).local_id == dupe.pk
+    assert Customer.objects.filter(organisation=org_a).count() == 3
+    assert compare_rows(client_a, COMPARE_DOWN) == {}

@@ -231,3 +231,34 @@ def test_totals_that_would_differ_need_acceptance_and_a_refusal_is_never_planned
     p = _plan([c], select("J1051", accepted=frozenset({"J1051"})))
     assert p.blocked[0].reason == refused.problem
     assert not [s for s in p.steps if s.step.kind == RecordKind.INVOICE]
+
+
+def test_a_merged_duplicates_ledger_record_is_made_inactive_only_when_selected() -> None:
+    from fieldbook.sync.compare import Absent, Action
+
+    link = linked(ACME, ACME_LEDGER)
+    [c] = compare(Transfer.CUSTOMERS_DOWN, ORG, [], [ACME_LEDGER], [link], absent=Absent(merged={"C001": "C009"}))
+    assert c.action == Action.MERGED and "merged into C009" in c.reason
+    assert plan("run", Transfer.CUSTOMERS_DOWN, [c], select()).steps == ()
+    [step] = plan("run", Transfer.CUSTOMERS_DOWN, [c], select("C001")).steps
+    assert step.mode == Mode.LEDGER and step.step.operation == Operation.UPDATE
+    assert isinstance(step.step.record, CustomerRecord) and step.step.record.active is False
+    assert step.step.record.ledger_id == ACME_LEDGER.ledger_id and step.local_number == "C001"
+    inactive = replace(ACME_LEDGER, active=False, state=LedgerState.INACTIVE)
+    [done] = compare(Transfer.CUSTOMERS_DOWN, ORG, [], [inactive], [link], absent=Absent(merged={"C001": "C009"}))
+    assert done.action == Action.UNCHANGED  # made inactive: nothing more to ask
+
+
+def test_a_void_is_planned_only_when_ticked() -> None:
+    from fieldbook.sync.compare import Action
+    from fieldbook.sync.plan import VOID_CONFIRMED
+
+    j1 = replace(invoice("J1042", "C001"), state=LedgerState.VOIDED)
+    ledger = theirs(invoice("J1042", "C001"), "130")
+    [c] = compare(Transfer.INVOICES_UP, ORG, [j1], [ledger], [linked(invoice("J1042", "C001"), ledger)])
+    assert c.action == Action.VOID
+    unticked = plan("run", Transfer.INVOICES_UP, [c], select("J1042"))
+    assert unticked.steps == () and "tick" in unticked.blocked[0].reason
+    [step] = plan("run", Transfer.INVOICES_UP, [c], select("J1042", confirmed={"J1042": VOID_CONFIRMED})).steps
+    assert step.step.operation == Operation.VOID and step.step.record.ledger_id == "130"
+    assert step.step.depends_on == ()

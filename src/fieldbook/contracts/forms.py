@@ -7,7 +7,7 @@ from django.forms import inlineformset_factory
 
 from fieldbook.catalogue.lines import LINE_FIELDS, BaseLineForm, BaseLineFormSet
 from fieldbook.catalogue.models import TaxCode
-from fieldbook.contracts.models import ContractLine, ServiceContract
+from fieldbook.contracts.models import ContractLine, ServiceContract, ServiceInvoice, ServiceInvoiceLine
 from fieldbook.core import bounds
 from fieldbook.core.models import Organisation
 from fieldbook.jobs.forms import SetFlagsForm, customer_choices
@@ -61,6 +61,39 @@ ContractLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
 ))  # fmt: skip
 
 
+class ServiceInvoiceForm(forms.ModelForm[ServiceInvoice]):
+    """Correcting a generated service invoice: its dates and memo (its lines in the formset)."""
+
+    class Meta:
+        model = ServiceInvoice
+        fields = ["invoice_date", "period_start", "period_end", "description", "prices_include_tax"]
+        labels = {"description": "Memo (description on the invoice)"}
+        widgets = {"invoice_date": DATE, "period_start": DATE, "period_end": DATE}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period cannot end before it starts.")
+        return cleaned
+
+
+class ServiceInvoiceLineForm(BaseLineForm):
+    class Meta:
+        model = ServiceInvoiceLine
+        fields = LINE_FIELDS
+
+
+ServiceInvoiceLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
+    ServiceInvoice, ServiceInvoiceLine, form=ServiceInvoiceLineForm, formset=BaseLineFormSet, fields=LINE_FIELDS,
+    extra=1, can_delete=True, min_num=1, validate_min=True,
+))  # fmt: skip
+
+
 class PeriodForm(forms.Form):
     """The period on the Service Invoices page: invoices dated within it (local dates)."""
 
@@ -86,4 +119,7 @@ class ServiceInvoiceFilter(PeriodForm):
     flags = forms.ChoiceField(required=False, choices=FLAG_CHOICES, label="Flags")
 
 
-__all__ = ["ContractLineFormSet", "PeriodForm", "ServiceContractForm", "ServiceInvoiceFilter", "SetFlagsForm"]
+__all__ = [
+    "ContractLineFormSet", "PeriodForm", "ServiceContractForm", "ServiceInvoiceFilter", "ServiceInvoiceForm",
+    "ServiceInvoiceLineFormSet", "SetFlagsForm",
+]  # fmt: skip

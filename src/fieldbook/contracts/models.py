@@ -76,13 +76,15 @@ class ServiceInvoiceQuerySet(TrackedQuerySet):
         return self.filter(status=ServiceInvoice.Status.GENERATED)
 
     def qualifies_for_transfer(self) -> ServiceInvoiceQuerySet:
-        """Generated, with both flags set (the user's guide, NOTES)."""
-        return self.generated().filter(ready_for_invoice=True, transfer_to_accounts=True)
+        """Both flags set (the user's guide, NOTES): generated ones to send, and voided ones whose
+        void is still to reach the ledger (voiding a transferred invoice sets its flags)."""
+        return self.filter(ready_for_invoice=True, transfer_to_accounts=True)
 
 
 class ServiceInvoice(TrackedDocument):
     class Status(models.TextChoices):
         GENERATED = "generated", "Generated"
+        VOIDED = "voided", "Voided"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="service_invoices")
     contract = models.ForeignKey(ServiceContract, on_delete=models.PROTECT, related_name="invoices")
@@ -96,6 +98,10 @@ class ServiceInvoice(TrackedDocument):
     generated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ServiceInvoiceQuerySet.as_manager()
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == self.Status.VOIDED
 
     class Meta:
         ordering = ["-invoice_date", "-id"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldbook.contracts import invoices, views
+from fieldbook.contracts import corrections, invoices, views
 
 app_name = "contracts"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("invoices/generate/", invoices.generate, name="generate"),
     path("invoices/set-flags/", invoices.set_flags, name="set_flags"),
     path("invoices/<int:pk>/", invoices.ServiceInvoiceDetailView.as_view(), name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", corrections.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/void/", corrections.invoice_void, name="invoice_void"),
 ]

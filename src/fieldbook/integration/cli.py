@@ -19,7 +19,6 @@ from typing import Any, TextIO
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
-from fieldbook.connectors.base import Operation
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.models import Organisation
 from fieldbook.integration import ledgers, service
@@ -155,10 +154,13 @@ def compare_row(c: Compared, up: bool) -> dict[str, Any]:
 
 def sendable(c: Compared) -> bool:
     """What --all selects: records that need no person's decision (an invoice Compare warns
-    about, 0.00 or totals that would differ, is sent only when selected by number)."""
+    about, 0.00 or totals that would differ, is sent only when selected by number; re-creating a
+    record deleted or voided in the ledger, making a merged one inactive or voiding one, too)."""
     if c.totals is not None and c.totals.warning:
         return False
-    return c.action in (Action.ADD, Action.UPDATE) or (c.action == Action.LINK and not c.needs_confirmation)
+    if c.action == Action.ADD:
+        return c.state is None
+    return c.action == Action.UPDATE or (c.action == Action.LINK and not c.needs_confirmation)
 
 
 def _warned(c: Compared) -> bool:
@@ -166,7 +168,8 @@ def _warned(c: Compared) -> bool:
 
 
 def needs_a_person(c: Compared) -> bool:
-    return c.needs_confirmation or c.action == Action.CONFLICT or _warned(c)
+    gone = c.action == Action.ADD and c.state is not None
+    return c.needs_confirmation or gone or c.action in (Action.CONFLICT, Action.MERGED, Action.VOID) or _warned(c)
 
 
 def select_all(result: service.CompareResult) -> Selection:
@@ -228,7 +231,7 @@ def verb(planned: PlannedStep) -> str:
     if planned.mode == Mode.LINK:
         return "link"
     where = "in Fieldbook" if planned.mode == Mode.LOCAL else "in the ledger"
-    return f"{'create' if planned.step.operation == Operation.CREATE else 'update'} {where}"
+    return f"{planned.step.operation.value} {where}"  # create / update / void
 
 
 def _name(planned: PlannedStep) -> str:
@@ -451,7 +454,8 @@ class Output:
             return
         from rich.table import Table
 
-        styles = {"created": "green", "updated": "cyan", "linked": "blue", "skipped": "yellow", "failed": "bold red",
+        styles = {"created": "green", "updated": "cyan", "linked": "blue", "voided": "magenta", "skipped": "yellow",
+                  "failed": "bold red",
                   "conflict": "red"}  # fmt: skip
         table = Table(title=title, show_lines=False)
         for column in ("Outcome", "Kind", "Record", "Message"):

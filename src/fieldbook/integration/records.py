@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import QuerySet
 
 from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.connectors.base import RecordKind, marker
-from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord
+from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord, LedgerState
 from fieldbook.contracts.models import ServiceInvoice, ServiceInvoiceLine
 from fieldbook.core import money
 from fieldbook.core.models import Organisation
@@ -57,7 +58,7 @@ def invoice_records(model: type[Job] | type[ServiceInvoice], org: Organisation) 
     docs = model.objects.filter(organisation=org).qualifies_for_transfer()
     is_job = model is Job
     fields = ["id", "number", "customer__account_ref", "customer__name", "prices_include_tax", "description",
-              "updated_at", "closed_at" if is_job else "invoice_date"]  # fmt: skip
+              "updated_at", "closed_at" if is_job else "invoice_date", "status"]  # fmt: skip
     rows = list(docs.values_list(*fields))
     line_model = JobLine if is_job else ServiceInvoiceLine
     parent = "job_id" if is_job else "invoice_id"
@@ -71,10 +72,12 @@ def invoice_records(model: type[Job] | type[ServiceInvoice], org: Organisation) 
     items = {i.pk: i for i in Item.objects.filter(organisation=org)}
     tz = org.tzinfo
     records = []
-    for doc_id, number, ref, name, inclusive, description, updated_at, dated in rows:
+    for doc_id, number, ref, name, inclusive, description, updated_at, dated, status in rows:
         issue_date = dated.astimezone(tz).date() if is_job else dated
-        records.append(_invoice(org, number, ref, name, inclusive, description, updated_at, issue_date,
-                                lines.get(doc_id, []), taxes, items))  # fmt: skip
+        record = _invoice(org, number, ref, name, inclusive, description, updated_at, issue_date,
+                          lines.get(doc_id, []), taxes, items)  # fmt: skip
+        # Voided in Fieldbook, flagged so the void reaches the ledger (Compare offers to void it).
+        records.append(replace(record, state=LedgerState.VOIDED) if status == "voided" else record)
     return records
 
 

@@ -22,7 +22,7 @@ from fieldbook.integration.run_pages import run_rows, run_summary, run_title
 from fieldbook.integration.views import get_connection
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.normalise import field_label
-from fieldbook.sync.plan import Selection
+from fieldbook.sync.plan import VOID_CONFIRMED, Selection
 
 
 def _option(option: str) -> str:
@@ -61,6 +61,7 @@ BADGES = {
     Action.ADD: ("add", "Add"), Action.UPDATE: ("update", "Update"), Action.LINK: ("link", "Link"),
     Action.CONFLICT: ("conflict", "Conflict"), Action.UNCHANGED: ("", "Unchanged"),
     Action.LEDGER_STATE: ("failed", "In the ledger"), Action.MERGED: ("link", "Merged"),
+    Action.VOID: ("conflict", "Void"),
 }  # fmt: skip
 
 
@@ -94,10 +95,10 @@ def present(c: Compared, up: bool, customers: dict[str, str] | None = None) -> d
                      "theirs": _theirs(c, ch.field, ch.theirs, customers or {}), "conflict": ch.conflict}
                     for ch in changes],
         "confirm": confirm, "candidates": candidates, "totals": c.totals, "amounts": amounts(c),
-        "rename": c.rename,
         "warning": c.totals.warning if c.totals is not None else "",
         "problem": c.totals.problem if c.totals is not None else "",
         "ledger_form": c.totals.ledger_form if c.totals is not None else "",
+        "tick": tick(c),
         "selectable": c.action not in (Action.UNCHANGED, Action.LEDGER_STATE),
     }  # fmt: skip
 
@@ -152,6 +153,16 @@ def amounts(c: Compared) -> dict[str, str] | None:
         note = (f"The ledger will compute a total of {money(predicted.total)} (tax {money(predicted.tax)}); "
                 f"ours is {money(ours.total)} (tax {money(ours.tax)})." if differs else "")  # fmt: skip
     return {"ours": money(ours.total), "ledger": current, "note": note, "differs": "1" if differs else ""}
+
+
+def tick(c: Compared) -> dict[str, str] | None:
+    """A confirmation the user ticks on the row (posted as confirm:<key>): the unique ledger name
+    for a name clash, or voiding in the ledger."""
+    if c.rename:
+        return {"value": c.rename, "label": f"Send it to the ledger as “{c.rename}”"}
+    if c.action == Action.VOID:
+        return {"value": VOID_CONFIRMED, "label": "Yes, void it in the ledger"}
+    return None
 
 
 def readable(field: str, value: str) -> str:

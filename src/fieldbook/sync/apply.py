@@ -174,8 +174,8 @@ class Engine:
     def _with_customer(self, planned: PlannedStep, customers: dict[str, Link]) -> PlannedStep | None:
         """Fill an invoice's customer id from the links (its customer step, if any, is done)."""
         record = planned.step.record
-        if not isinstance(record, InvoiceRecord):
-            return planned
+        if not isinstance(record, InvoiceRecord) or planned.step.operation == Operation.VOID:
+            return planned  # a void names the ledger's invoice by id: no customer needed
         link = customers.get(record.customer_number)
         if link is None and not record.customer_ledger_id:
             message = f"Its customer {record.customer_number} is not in the ledger."
@@ -266,7 +266,8 @@ class Engine:
 
     def _take_result(self, planned: PlannedStep, result: StepResult, replans: list[PlannedStep]) -> None:
         if result.status != ResultStatus.FAILED:
-            status = OutcomeStatus.CREATED if result.status == ResultStatus.CREATED else OutcomeStatus.UPDATED
+            status = {ResultStatus.CREATED: OutcomeStatus.CREATED,
+                      ResultStatus.VOIDED: OutcomeStatus.VOIDED}.get(result.status, OutcomeStatus.UPDATED)  # fmt: skip
             record = result.record or replace(planned.step.record, ledger_id=result.ledger_id, version=result.version)
             self.succeed(planned, status, record, result.ledger_id, result.ledger_number, result.version)
             return

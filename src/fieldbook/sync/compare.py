@@ -8,7 +8,6 @@ sync, so "who changed what" never depends on the two systems rendering a field t
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -17,7 +16,8 @@ from enum import StrEnum
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState, Totals
 from fieldbook.sync.keys import compared_key
-from fieldbook.sync.normalise import email_key, field_label, field_values, name_key
+from fieldbook.sync.normalise import field_label, field_values
+from fieldbook.sync.pairing import Pair, name_candidates, pair_records
 from fieldbook.sync.store import Link, Record, Transfer
 
 CENT = Decimal("0.01")
@@ -31,6 +31,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
     MERGED = "merged"  # our record was merged into another; its ledger record can be made inactive
+    VOID = "void"  # voided in Fieldbook: void it in the ledger (when the user confirms)
 
 
 class Side(StrEnum):
@@ -130,15 +131,6 @@ class Absent:
     not_integrated: frozenset[str] = frozenset()
 
 
-@dataclass
-class _Pair:
-    local: Record | None = None
-    ledger: Record | None = None
-    link: Link | None = None
-    reason: str = ""
-    candidates: list[Record] = field(default_factory=list)
-
-
 _STATE_WORDS = {
     LedgerState.INACTIVE: "inactive",
     LedgerState.ARCHIVED: "archived",
@@ -150,82 +142,7 @@ _STATE_WORDS = {
 }
 
 
-def _pairs(org_slug: str, local: Sequence[Record], ledger: Sequence[Record], links: Sequence[Link]) -> list[_Pair]:
-    """Pair records by link, then strong keys. Unpaired records come back alone."""
-    local_by_number = {r.number: r for r in local}
-    ledger_by_id = {r.ledger_id: r for r in ledger if r.ledger_id}
-    pairs: list[_Pair] = []
-    used_local: set[str] = set()
-    used_ledger: set[str] = set()
-    for link in links:
-        mine = local_by_number.get(link.local_number)
-        theirs = ledger_by_id.get(link.ledger_id)
-        # A link whose two records are both gone has nothing to show.
-        if mine is not None or theirs is not None:
-            reason = f"Linked at an earlier sync to ledger record {link.ledger_id}."
-            pairs.append(_Pair(mine, theirs, link, reason))
-        used_local.add(link.local_number)
-        used_ledger.add(link.ledger_id)
-
-    free_local = [r for r in local if r.number not in used_local]
-    free_ledger = [r for r in ledger if r.ledger_id not in used_ledger]
-    emails_local = Counter(email_key(r.email) for r in local if isinstance(r, CustomerRecord) and r.email)
-    emails_ledger = Counter(email_key(r.email) for r in ledger if isinstance(r, CustomerRecord) and r.email)
-
-    def key_marker(r: Record) -> str:
-        return marker(org_slug, r.number) if r.number else ""
-
-    def key_email(r: Record) -> str:
-        if not isinstance(r, CustomerRecord) or not r.email:
-            return ""
-        k = email_key(r.email)
-        return k if emails_local[k] == 1 and emails_ledger[k] == 1 else ""
-
-    noun = "customer" if any(isinstance(r, CustomerRecord) for r in (*local, *ledger)) else "invoice"
-    strong: list[tuple[Callable[[Record], str], Callable[[Record], str], str]] = [
-        (key_marker, lambda r: r.marker, "The ledger record carries our marker {value}."),
-        (lambda r: r.number, lambda r: r.number, f"The ledger {noun} has our reference {{value}}."),
-        (key_email, key_email, "Both have the email {value}, and no other customer on either side does."),
-    ]
-    for our_key, their_key, sentence in strong:
-        index: dict[str, Record] = {}
-        for r in free_ledger:
-            value = their_key(r)
-            if value and r.ledger_id not in used_ledger:
-                index.setdefault(value, r)
-        for mine in free_local:
-            value = our_key(mine)
-            theirs = index.get(value) if value else None
-            if mine.number in used_local or theirs is None or theirs.ledger_id in used_ledger:
-                continue
-            pairs.append(_Pair(mine, theirs, None, sentence.format(value=value)))
-            used_local.add(mine.number)
-            used_ledger.add(theirs.ledger_id or "")
-
-    for mine in free_local:
-        if mine.number not in used_local:
-            pairs.append(_Pair(local=mine))
-    for theirs in free_ledger:
-        if theirs.ledger_id not in used_ledger:
-            pairs.append(_Pair(ledger=theirs))
-    return pairs
-
-
-def _name_candidates(pairs: list[_Pair], up: bool) -> None:
-    """Name-only matches between unpaired customers: candidates, never links."""
-    lonely_other: dict[str, list[Record]] = defaultdict(list)
-    for p in pairs:
-        other = p.ledger if up and p.local is None else p.local if not up and p.ledger is None else None
-        if isinstance(other, CustomerRecord) and p.link is None and name_key(other.name):
-            lonely_other[name_key(other.name)].append(other)
-    for p in pairs:
-        mine = p.local if up else p.ledger
-        unpaired = p.link is None and (p.ledger is None if up else p.local is None)
-        if isinstance(mine, CustomerRecord) and unpaired and name_key(mine.name):
-            p.candidates = lonely_other.get(name_key(mine.name), [])
-
-
-def _renumbered(p: _Pair) -> tuple[FieldChange, ...]:
+def _renumbered(p: Pair) -> tuple[FieldChange, ...]:
     """Our record's number changed since the ledger last received it (the link followed the
     record): an Update that sends the new number, never a new record."""
     assert p.link is not None and p.local is not None
@@ -235,7 +152,7 @@ def _renumbered(p: _Pair) -> tuple[FieldChange, ...]:
     return (FieldChange("number", p.local.number, synced, frozenset({Side.OURS})),)
 
 
-def _diff_against_last_sync(p: _Pair) -> tuple[FieldChange, ...]:
+def _diff_against_last_sync(p: Pair) -> tuple[FieldChange, ...]:
     assert p.link is not None and p.local is not None
     ours = field_values(p.local)
     same_version = p.ledger is None or (bool(p.ledger.version) and p.ledger.version == p.link.ledger_version)
@@ -269,12 +186,12 @@ def _fields(changes: Sequence[FieldChange]) -> str:
     return ", ".join(field_label(c.field) for c in changes)
 
 
-def _absent(base: Compared, p: _Pair, absent: Absent) -> Compared | None:
-    """A link whose record of ours is merged or left out of integration (None: really gone)."""
-    assert p.link is not None
+def _absent(base: Compared, p: Pair, absent: Absent) -> Compared | None:
+    """A link (or our marker) whose record of ours is merged or left out of integration (None:
+    really gone)."""
     if base.kind != RecordKind.CUSTOMER:
         return None
-    number = p.link.local_number
+    number = p.link.local_number if p.link is not None else p.absent_number
     target = absent.merged.get(number)
     if target is not None:
         merged = f"{p.reason} Our customer {number} was merged into {target}; its later invoices go to {target}."
@@ -289,7 +206,20 @@ def _absent(base: Compared, p: _Pair, absent: Absent) -> Compared | None:
     return None
 
 
-def _flagged_again(base: Compared, p: _Pair, complete: bool) -> Compared | None:
+def _mark_absent(pairs: list[Pair], org_slug: str, absent: Absent) -> None:
+    """A ledger customer nobody linked but carrying our marker for a merged or not-integrated
+    customer is that customer's, not a new one to download."""
+    for p in pairs:
+        theirs = p.ledger
+        if p.link is not None or p.local is not None or theirs is None or not theirs.number:
+            continue
+        known = theirs.number in absent.merged or theirs.number in absent.not_integrated
+        if known and theirs.marker == marker(org_slug, theirs.number):
+            p.absent_number = theirs.number
+            p.reason = f"The ledger record carries our marker {theirs.marker}."
+
+
+def _flagged_again(base: Compared, p: Pair, complete: bool) -> Compared | None:
     """Our record's flags were set again after its transfer (the user's guide: "to force an
     entry ... set the Flags"). Gone from the ledger (deleted, or voided): an Add that says so,
     sent only if the user selects it. Otherwise None (an Update re-sends the current version)."""
@@ -304,7 +234,24 @@ def _flagged_again(base: Compared, p: _Pair, complete: bool) -> Compared | None:
     return replace(base, action=Action.ADD, state=state, resend=True, changes=(), reason=reason.strip())
 
 
-def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent,
+def _voided_here(base: Compared, p: Pair, complete: bool) -> Compared:
+    """Our invoice was voided in Fieldbook: void it in the ledger too, if it is there and can be."""
+    if p.link is None:
+        return replace(base, action=Action.UNCHANGED, reason="Voided in Fieldbook and never transferred.")
+    state = p.ledger.state if p.ledger is not None else (LedgerState.DELETED if complete else LedgerState.ACTIVE)
+    if state in (LedgerState.VOIDED, LedgerState.DELETED):
+        reason = f"{p.reason} Voided in Fieldbook and {_STATE_WORDS[state]} in the ledger: nothing to do."
+        return replace(base, action=Action.UNCHANGED, reason=reason)
+    if state != LedgerState.ACTIVE:
+        reason = (f"{p.reason} Voided in Fieldbook, but it is {_STATE_WORDS.get(state, state.value)} in the "
+                  "ledger: it is not voided there (remove the payment in the ledger first).")  # fmt: skip
+        return replace(base, action=Action.LEDGER_STATE, state=state, reason=reason)
+    reason = (f"{p.reason} Voided in Fieldbook: tick it to void it in the ledger at this sync (the ledger keeps "
+              "it, with its amounts zeroed).")  # fmt: skip
+    return replace(base, action=Action.VOID, reason=reason)
+
+
+def _classify(p: Pair, kind: RecordKind, up: bool, complete: bool, absent: Absent,
               resend: bool = False) -> Compared:  # fmt: skip
     key = compared_key(
         p.local.number if p.local else (p.link.local_number if p.link else None),
@@ -312,6 +259,8 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
     )
     base = Compared(key, kind, Action.UNCHANGED, "", local=p.local, ledger=p.ledger, link=p.link)
     here, there = ("Fieldbook", "the ledger") if up else ("the ledger", "Fieldbook")
+    if up and isinstance(p.local, InvoiceRecord) and p.local.state == LedgerState.VOIDED:
+        return _voided_here(base, p, complete)
     if p.link is not None:
         again = _flagged_again(base, p, complete) if resend and p.local is not None else None
         if again is not None:
@@ -369,6 +318,10 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
         if p.ledger.state != LedgerState.ACTIVE:
             return _ledger_state(base, p)
         return replace(base, action=Action.LINK, changes=_differences(p.local, p.ledger), reason=p.reason)
+    if p.absent_number:
+        shown = _absent(base, p, absent)
+        if shown is not None:
+            return shown
     mine = p.local if up else p.ledger
     assert mine is not None
     if up is False and mine.state != LedgerState.ACTIVE:
@@ -397,7 +350,7 @@ def _classify(p: _Pair, kind: RecordKind, up: bool, complete: bool, absent: Abse
     return replace(base, action=Action.ADD, changes=changes, reason=f"Not in {there} yet; from {here}.")
 
 
-def _ledger_state(base: Compared, p: _Pair) -> Compared:
+def _ledger_state(base: Compared, p: Pair) -> Compared:
     assert p.ledger is not None
     words = _STATE_WORDS.get(p.ledger.state, p.ledger.state.value)
     reason = f"{p.reason} It is {words} in the ledger: shown only, never edited or re-created.".strip()
@@ -425,9 +378,10 @@ def compare(
     absent = absent or Absent()
     up = transfer != Transfer.CUSTOMERS_DOWN
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
-    pairs = _pairs(org_slug, local, ledger, [link for link in links if link.kind == kind])
+    pairs = pair_records(org_slug, local, ledger, [link for link in links if link.kind == kind])
     if kind == RecordKind.CUSTOMER:
-        _name_candidates(pairs, up)
+        _mark_absent(pairs, org_slug, absent)
+        name_candidates(pairs, up)
     # Up: our records (a ledger-only record is not ours to send), and a merged duplicate's
     # ledger record (making it inactive goes up). Down: the ledger's.
     wanted = [p for p in pairs if (p.local if up else p.ledger) is not None

@@ -18,6 +18,8 @@ from fieldbook.sync.keys import step_id
 from fieldbook.sync.normalise import field_label, field_values
 from fieldbook.sync.store import Mode, PlannedStep, Record, Transfer
 
+VOID_CONFIRMED = "void"  # confirmed[key] for a record to void in the ledger
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -73,6 +75,8 @@ class _Planner:
             return self._renamed(c)
         if c.action == Action.MERGED:
             return self._deactivate(c)
+        if c.action == Action.VOID:
+            return self._void(c)
         if c.action == Action.ADD:
             return self._add(c)
         if c.action == Action.LINK:
@@ -124,11 +128,24 @@ class _Planner:
     def _deactivate(self, c: Compared) -> PlannedStep:
         """A merged duplicate's ledger record made inactive: the ledger's own copy, Active off.
         Our side's values stay those of the last sync (nothing of ours changed)."""
-        assert c.ledger is not None and c.link is not None and isinstance(c.ledger, CustomerRecord)
+        assert isinstance(c.ledger, CustomerRecord)
         record = replace(c.ledger, active=False)
         step = Step(self._id(c.kind, c.key), c.kind, Operation.UPDATE, record)
         note = f"{c.reason} Made inactive in the ledger."
-        return PlannedStep(step, Mode.LEDGER, c.link.local_number, dict(c.link.local_values), c.ledger, note)
+        # Not linked yet (found by our marker): the link is made now, under the duplicate's number.
+        number, values = (c.link.local_number, dict(c.link.local_values)) if c.link else (c.ledger.number, {})
+        return PlannedStep(step, Mode.LEDGER, number, values, c.ledger, note)
+
+    def _void(self, c: Compared) -> PlannedStep:
+        """Voided in Fieldbook: voided in the ledger only with the user's tick (DESIGN principle 3)."""
+        if self.selection.confirmed.get(c.key) != VOID_CONFIRMED:
+            raise _NotPlanned("Voided in Fieldbook: tick “Yes, void it in the ledger” to void it there.")
+        assert isinstance(c.local, InvoiceRecord) and c.link is not None
+        version = c.ledger.version if c.ledger is not None else c.link.ledger_version
+        customer = c.ledger.customer_ledger_id if isinstance(c.ledger, InvoiceRecord) else None
+        record = replace(c.local, ledger_id=c.link.ledger_id, version=version, customer_ledger_id=customer)
+        step = Step(self._id(c.kind, c.key), c.kind, Operation.VOID, record)
+        return PlannedStep(step, Mode.LEDGER, c.local.number, field_values(c.local), c.ledger, c.reason)
 
     def _choose_candidate(self, c: Compared) -> PlannedStep:
         chosen = self.selection.confirmed.get(c.key)
@@ -220,7 +237,9 @@ def plan(
                 continue
             planned = planner.step_for(c)
             assert isinstance(planned.step.record, InvoiceRecord)
-            depends = planner.customer_dependency(planned.step.record, by_number)
+            # A void names the ledger's invoice by id: its customer is not needed.
+            voiding = planned.step.operation == Operation.VOID
+            depends = () if voiding else planner.customer_dependency(planned.step.record, by_number)
             planner.invoice_steps.append(replace(planned, step=replace(planned.step, depends_on=depends)))
         except _NotPlanned as e:
             planner.blocked.append(Blocked(c.key, str(e)))

@@ -97,6 +97,7 @@ class OutcomeStatus(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     LINKED = "linked"
+    VOIDED = "voided"  # voided in the ledger (it keeps the record, amounts zeroed)
     SKIPPED = "skipped"
     FAILED = "failed"
     CONFLICT = "conflict"  # needs the user: changed on both sides, or a foreign record in the way

@@ -64,6 +64,8 @@ OBJECTS = {
     "contracts:detail": (contract, ("GET",)),
     "contracts:edit": (contract, ("GET", "POST")),
     "contracts:invoice_detail": (invoice, ("GET",)),
+    "contracts:invoice_edit": (invoice, ("GET", "POST")),
+    "contracts:invoice_void": (invoice, ("GET", "POST")),
 }
 LISTS = {"contracts:list": contract_list_marker, "contracts:invoices": invoices_list_marker}
 FOREIGN_POSTS = {
