@@ -108,6 +108,7 @@ def _sync(org: Organisation, option: str) -> list[dict[str, Any]]:
     with contextlib.suppress(CommandError):
         call_command("sync", option, org=org.slug, ledger="quickbooks", all=True, json=True, stdout=out)
     data = json.loads(out.getvalue())
+    assert "records" in data, json.dumps(data, default=str)
     return list(data["records"])
 
 

@@ -55,7 +55,8 @@ def ledger_vat_by_rate(company: Any, invoice: dict[str, Any]) -> dict[Decimal, D
 
 def test_demo_credit_lines_and_totals_reach_the_ledger_to_the_penny(
         client_a, org_a, sandbox, request, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    call_command("demo_data", customers=25, jobs=120, contracts=8, seed=5, org=org_a.slug, as_of=date(2026, 6, 30),
+    call_command("demo_data", customers=25, jobs=120, contracts=8, seed=5, org=org_a.slug, existing=True,
+                 as_of=date(2026, 6, 30),
                  stdout=StringIO())  # fmt: skip
     # J1062 in the demo: one line of quantity 0, so a 0.00 invoice.
     zero_job = Job.objects.filter(organisation=org_a).qualifies_for_transfer().order_by("number")[3]
