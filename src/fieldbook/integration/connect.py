@@ -51,8 +51,7 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     connection.status_reason = ""
     connection.connected_at = timezone.now()
     connection.save()
-    if not (connection.mapping or {}).get("tax_codes"):
-        _suggest_mapping(connection, host_url)
+    _suggest_mapping(connection, host_url)
     _resume_paused(connection)
     return info
 
@@ -76,9 +75,13 @@ def _suggest_mapping(connection: Connection, host_url: str) -> None:
         with open_connector(connection, host_url) as connector:
             ref = connector.reference_data()
     except LedgerError:
-        return  # the user maps by hand in Settings
-    connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
-    connection.save(update_fields=["mapping"])
+        return  # the user maps by hand in Settings, after "Refresh from ledger" (or the sweeper's)
+    from fieldbook.integration.reference import save
+
+    save(connection, ref)  # Settings shows these lists from now on, never reading them per page
+    if not (connection.mapping or {}).get("tax_codes"):
+        connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
+        connection.save(update_fields=["mapping"])
 
 
 def mark_reconnect(connection: Connection, reason: str) -> None:

@@ -39,6 +39,8 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
         except LedgerError as exc:
             messages.error(request, f"{exc.message} {exc.fix}".strip())
         else:
+            if result.notice:
+                messages.warning(request, result.notice)
             up = direction == "up"
             context.update(result=result, rows=[present(c, up) for c in result.listed], counts=result.counts())
     elif not connection.is_connected:

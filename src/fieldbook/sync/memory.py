@@ -19,6 +19,7 @@ from fieldbook.sync.store import (
     Link,
     Outcome,
     PlannedStep,
+    Record,
     RequestState,
     Run,
     StepRow,
@@ -31,6 +32,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._links: dict[tuple[str, RecordKind, str], Link] = {}
         self._watermarks: dict[tuple[str, RecordKind], datetime] = {}
+        self.ledger_copies: dict[tuple[str, RecordKind, str], Record] = {}
         self._runs: dict[str, Run] = {}
         self._steps: dict[str, list[StepRow]] = {}
         self._journal: dict[str, list[JournalEntry]] = {}
@@ -61,6 +63,9 @@ class MemoryStore:
 
     def save_watermark(self, connection_id: str, kind: RecordKind, at: datetime) -> None:
         self._watermarks[(connection_id, kind)] = at
+
+    def keep_ledger_copy(self, connection_id: str, kind: RecordKind, record: Record) -> None:
+        self.ledger_copies[(connection_id, kind, record.ledger_id or "")] = record
 
     # runs and steps
     def create_run(self, run: Run, steps: Sequence[PlannedStep]) -> None:
