@@ -130,3 +130,21 @@ def test_the_sweeper_reads_lists_never_read(books, calls):  # type: ignore[no-un
     assert report.lists == [books.pk] and LedgerReference.objects.filter(connection=books).exists()
     calls.seen.clear()
     assert sweeper.sweep_once().lists == [] and calls.seen == []  # young lists are left alone
+
+
+def test_the_same_records_started_from_two_tabs_are_sent_once_and_never_fail(
+        client_a, org_a, books, calls, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Issue 10 §4: both tabs compared before either started; the second Start Sync finds the
+    ledger already holding what it planned: nothing failed, nothing sent twice."""
+    customer = make_customer(org_a, "TEAROOM", "Tearooms")
+    job = make_job(org_a, customer, lines=(("1", "10", "VAT20"),), closed=True, flagged=True)
+    assert compare(client_a, "jobs")[job.number]["label"] == "Add"  # tab 1
+    assert compare(client_a, "jobs")[job.number]["label"] == "Add"  # tab 2
+    first = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert first.counts == {"created": 2}, (first.reason, first.counts)
+    calls.seen.clear()
+    second = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert second.state == "done" and "failed" not in second.counts, second.counts
+    assert not second.steps.filter(status="failed").exists()
+    assert calls.seen == []  # nothing sent, nothing read
+    assert [i["DocNumber"] for i in sandbox.quickbooks.invoices()].count(job.number) == 1
