@@ -128,8 +128,8 @@ class Limiter:
 
     def acquire(self, cost: Mapping[str, int]) -> str:
         """Wait (on the clock) until every limit has room for `cost` and a request slot is free,
-        then spend it. Returns the slot to `release` when the answer is in ("" without a cap)."""
-        slot = uuid.uuid4().hex if self.concurrency else ""
+        then spend it. Returns the token to `release` when the answer is in."""
+        slot = uuid.uuid4().hex
         waited = 0.0
         while True:
             wait = self.store.update(self.key, lambda state: self._try(state, cost, slot))
@@ -148,7 +148,7 @@ class Limiter:
 
     def _try(self, state: State, cost: Mapping[str, int], slot: str) -> tuple[State, float]:
         now = self._now()
-        spent: dict[str, list[list[float]]] = state.setdefault("spent", {})
+        spent: dict[str, list[list[Any]]] = state.setdefault("spent", {})  # [time, units, token]
         for limit in self.limits:
             log = spent.setdefault(limit.name, [])
             spent[limit.name] = [e for e in log if e[0] > now - limit.period]
@@ -157,7 +157,7 @@ class Limiter:
             wait = max(wait, _wait_for(limit, spent[limit.name], cost.get(limit.meter, 0), now))
         slots: dict[str, float] = {k: v for k, v in (state.get("slots") or {}).items() if v > now}
         state["slots"] = slots
-        if slot and len(slots) >= self.concurrency:
+        if self.concurrency and len(slots) >= self.concurrency:
             # Poll soon: a slot frees when a request in flight is answered.
             wait = max(wait, 0.02)
         if wait > 0:
@@ -165,17 +165,25 @@ class Limiter:
         for limit in self.limits:
             units = cost.get(limit.meter, 0)
             if units:
-                spent[limit.name].append([now, units])
-        if slot:
+                spent[limit.name].append([now, units, slot])
+        if self.concurrency:
             slots[slot] = now + SLOT_SECONDS
         return state, 0.0
 
     def release(self, slot: str) -> None:
+        """The answer is in: free the request slot, and count what it spent from now. The ledger
+        counted the request somewhere between our send and its answer; counting it at the answer
+        keeps our windows behind the ledger's however long the request queued on the way."""
         if not slot:
             return
+        now = self._now()
 
         def free(state: State) -> tuple[State, None]:
             (state.get("slots") or {}).pop(slot, None)
+            for log in (state.get("spent") or {}).values():
+                for entry in log:
+                    if len(entry) > 2 and entry[2] == slot:
+                        entry[0] = max(entry[0], now)
             return state, None
 
         self.store.update(self.key, free)
@@ -217,8 +225,8 @@ class Limiter:
                 if limit.period < 60:
                     continue
                 log = [e for e in (state.get("spent") or {}).get(limit.name, []) if e[0] > now - limit.period]
-                if sum(n for _, n in log) >= 0.9 * limit.capacity:
-                    longest = max(longest, (log[0][0] + limit.period - now) if log else default)
+                if sum(e[1] for e in log) >= 0.9 * limit.capacity:
+                    longest = max(longest, (min(e[0] for e in log) + limit.period - now) if log else default)
             return state, longest
 
         minute = self.store.update(self.key, peek)
@@ -227,18 +235,19 @@ class Limiter:
         return min(default, 1.0 * 2 ** (attempt - 1))
 
 
-def _wait_for(limit: Limit, log: list[list[float]], units: int, now: float) -> float:
+def _wait_for(limit: Limit, log: list[list[Any]], units: int, now: float) -> float:
     if units <= 0:
         return 0.0
-    used = sum(n for _, n in log)
+    used = sum(e[1] for e in log)
     if used + units <= limit.capacity:
         return 0.0
-    # Free the oldest entries until the new cost fits; wait until the last freed one ages out.
+    # Free the oldest entries until the new cost fits; wait until the last freed one ages out
+    # (re-stamped entries are out of order: sort by time).
     excess = used + units - limit.capacity
-    for at, n in log:
-        excess -= n
+    for entry in sorted(log, key=lambda e: e[0]):
+        excess -= entry[1]
         if excess <= 0:
-            return at + limit.period - now
+            return entry[0] + limit.period - now
     return limit.period
 
 
