@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -261,7 +262,8 @@ def _execute(run_id: str, connector: Connector | None, on_heartbeat: Callable[[R
     try:
         local = DjangoLocalSide(connection.organisation, connection.pk)
         with ledgers.open_connector(connection, connector=connector) as conn:
-            engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat)
+            engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat,
+                            after_thread_send=db_connections.close_all)  # fmt: skip
             result = engine.resume(run_id)
         if result.state == RunState.PAUSED and "reconnect" in result.reason.lower():
             mark_reconnect(connection, result.reason)

@@ -105,13 +105,18 @@ class Engine:
         local: LocalSide | None = None,
         options: EngineOptions | None = None,
         on_heartbeat: Callable[[Run], None] | None = None,
+        after_thread_send: Callable[[], None] | None = None,
     ) -> None:
+        """`after_thread_send` runs in a sending thread after each of its sends (the integration
+        closes that thread's database connections, opened by the shared budget or a token
+        refresh)."""
         self.store = store
         self.connector = connector
         self.clock = clock
         self.local = local
         self.options = options or EngineOptions()
         self.on_heartbeat = on_heartbeat
+        self.after_thread_send = after_thread_send
         self.connection_id = connector.settings.connection_id
         self.run_id = ""
         self.run_created: datetime | None = None
@@ -323,11 +328,18 @@ class Engine:
             except LedgerError as e:
                 return e, started, self.clock.monotonic()
 
+        def in_thread(request: Request) -> tuple[SendOutcome | LedgerError, float, float]:
+            try:
+                return one(request)
+            finally:
+                if self.after_thread_send is not None:
+                    self.after_thread_send()
+
         workers = min(len(requests), max(1, self.connector.max_concurrency))
         if workers <= 1:
             return [one(request) for request in requests]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fieldbook-send") as pool:
-            return list(pool.map(one, requests))
+            return list(pool.map(in_thread, requests))
 
     def _after_error(self, e: LedgerError, tries: int, steps: list[PlannedStep],
                      replans: list[PlannedStep]) -> tuple[float, bool]:  # fmt: skip
