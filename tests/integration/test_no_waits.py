@@ -148,3 +148,14 @@ def test_the_same_records_started_from_two_tabs_are_sent_once_and_never_fail(
     assert not second.steps.filter(status="failed").exists()
     assert calls.seen == []  # nothing sent, nothing read
     assert [i["DocNumber"] for i in sandbox.quickbooks.invoices()].count(job.number) == 1
+
+
+def test_refresh_from_ledger_also_reads_the_company_rules_again(client_a, books, calls, sandbox):  # type: ignore[no-untyped-def]
+    """Runs and Compare use the rules Connect read; Refresh from ledger is where a change made in
+    QuickBooks (here: custom invoice numbers switched off) is picked up."""
+    assert books.custom_numbers
+    sandbox.quickbooks.set_preferences(books.company_id, custom_txn_numbers=False)
+    client_a.post(SETTINGS, {"refresh_reference": "1"})
+    books.refresh_from_db()
+    assert not books.custom_numbers
+    assert any("FROM Preferences" in c for c in calls.seen)

@@ -51,7 +51,7 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     connection.status_reason = ""
     connection.connected_at = timezone.now()
     connection.save()
-    _suggest_mapping(connection, host_url)
+    _suggest_mapping(connection, host_url, info)
     _resume_paused(connection)
     return info
 
@@ -68,7 +68,7 @@ def _resume_paused(connection: Connection) -> None:
             service.resume(connection, run)
 
 
-def _suggest_mapping(connection: Connection, host_url: str) -> None:
+def _suggest_mapping(connection: Connection, host_url: str, info: CompanyInfo) -> None:
     from fieldbook.integration.mapping import suggest
 
     try:
@@ -78,7 +78,7 @@ def _suggest_mapping(connection: Connection, host_url: str) -> None:
         return  # the user maps by hand in Settings, after "Refresh from ledger" (or the sweeper's)
     from fieldbook.integration.reference import save
 
-    save(connection, ref)  # Settings shows these lists from now on, never reading them per page
+    save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
     if not (connection.mapping or {}).get("tax_codes"):
         connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
         connection.save(update_fields=["mapping"])

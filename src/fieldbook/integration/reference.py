@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from fieldbook.connectors.base import Connector
-from fieldbook.connectors.records import ReferenceData
+from fieldbook.connectors.records import CompanyInfo, ReferenceData
 from fieldbook.integration import ledgers
 from fieldbook.integration.models import Connection, LedgerReference
 from fieldbook.sync import codec
@@ -26,18 +26,26 @@ def stored(connection: Connection) -> tuple[ReferenceData | None, datetime | Non
     return codec.load(ReferenceData, row.data), row.read_at
 
 
-def save(connection: Connection, ref: ReferenceData) -> None:
-    LedgerReference.objects.update_or_create(
-        connection=connection, defaults={"data": codec.dump(ref), "read_at": timezone.now()}
-    )
+def save(connection: Connection, ref: ReferenceData, company: CompanyInfo | None = None) -> None:
+    values = {"data": codec.dump(ref), "read_at": timezone.now()}
+    if company is not None:
+        values["company"] = codec.dump(company)
+    LedgerReference.objects.update_or_create(connection=connection, defaults=values)
 
 
 def refresh(connection: Connection, host_url: str = "", connector: Connector | None = None) -> ReferenceData:
-    """Read the lists from the ledger and store them. Raises LedgerError (Throttled when the
-    ledger asked a web request to slow down: nothing is stored then)."""
-    with ledgers.open_connector(connection, host_url, connector=connector) as conn:
+    """Read the company's rules and lists from the ledger and store them (runs and Compare use
+    the stored rules, so this is where a change of, say, custom invoice numbers is noticed).
+    Raises LedgerError (Throttled when the ledger asked a web request to slow down: nothing is
+    stored then)."""
+    with ledgers.open_connector(connection, host_url, connector=connector, stored_rules=False) as conn:
+        company = conn.company_info()
         ref = conn.reference_data()
-    save(connection, ref)
+    Connection.objects.filter(pk=connection.pk).update(
+        company_name=company.name or connection.company_name, company_country=company.country[:2],
+        custom_numbers=company.custom_numbers, ledger_computes_tax=company.ledger_computes_tax,
+    )  # fmt: skip
+    save(connection, ref, company)
     return ref
 
 
