@@ -23,6 +23,7 @@ from tests.connectors.conftest import MemoryTokenStore  # noqa: E402
 from tests.connectors.harness import discover_mapping  # noqa: E402
 
 from fieldbook.connectors.base import Attempt, ConnectionSettings, TokenSet  # noqa: E402
+from fieldbook.connectors.limiter import MemoryBudgetStore  # noqa: E402
 from fieldbook.connectors.quickbooks import QuickBooksConnector  # noqa: E402
 from fieldbook.core.clock import ScaledClock  # noqa: E402
 from fieldbook.core.http import make_client  # noqa: E402
@@ -57,9 +58,11 @@ def main() -> int:
             options={"backoff_cap": 60.0, "limit_padding": args.padding},
         )
         client = make_client()
-        settings = replace(settings, mapping=discover_mapping(QuickBooksConnector(settings, store, client, clock)))
+        budget = MemoryBudgetStore()  # one company: the mapping's reads and the push spend one budget
+        settings = replace(settings, mapping=discover_mapping(QuickBooksConnector(settings, store, client, clock,
+                                                                                  budget=budget)))
         connector = QuickBooksConnector(settings, store, client, clock,
-                                        on_attempt=lambda a: attempts.append((clock.monotonic(), a)))
+                                        on_attempt=lambda a: attempts.append((clock.monotonic(), a)), budget=budget)
         customers = [f.customer(n) for n in range(1, args.customers + 1)]
         invoices = [f.invoice(n, f"C{(n % args.customers) + 1:04d}") for n in range(1, args.invoices + 1)]
         connector.company_info()

@@ -120,3 +120,15 @@ def test_a_bare_429_waits_a_second_unless_the_minute_is_spent() -> None:
     for _ in range(15):
         limiter.acquire({"calls": 1, "items": 30, "batches": 1})  # 480 of 500
     assert limiter.throttle_wait(1, 60.0) > 50  # the minute: until its oldest entry leaves
+
+
+def test_a_request_counts_from_its_answer_not_its_send() -> None:
+    """The ledger counted a request somewhere between our send and its answer: a slow answer must
+    not let the next window open early (a 429 on a loaded network)."""
+    clock = VirtualClock()
+    limiter = Limiter((Limit("x", "calls", 1, 1.0),), clock)
+    token = limiter.acquire({"calls": 1})
+    clock.advance(0.8)  # the answer takes 0.8 s to come back
+    limiter.release(token)
+    limiter.acquire({"calls": 1})
+    assert clock.monotonic() == pytest.approx(1.8)  # a second after the answer, not after the send

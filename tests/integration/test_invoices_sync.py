@@ -161,7 +161,7 @@ def test_after_a_merge_later_invoices_go_to_the_targets_ledger_customer(
     later = make_job(org_a, Job.objects.get(pk=first.pk).customer, closed=True, flagged=True)
     assert later.customer_id == target.pk
     run = sync(client_a, "jobs", [later.number], django_capture_on_commit_callbacks)
-    assert run.counts == {"created": 1}, (run.counts, run.reason)  # no customer step: the target is linked
+    assert run.counts == {"created": 1}, (run.counts, run.reason, run.blocked)  # no customer step: the target is linked
     [invoice] = ledger_invoices(sandbox, later.number)
     assert invoice["CustomerRef"]["value"] == in_ledger["Pen y Bont Plumbing Ltd"]
     # The duplicate's link stays as history, and nothing was merged or deactivated in the ledger.

@@ -173,7 +173,8 @@ def test_a_worker_killed_mid_run_loses_nothing(org_a, tmp_path):  # type: ignore
     try:
         call_command("connect", "quickbooks", org=org_a.slug, local_sandbox=url)
         connection = Connection.objects.get(organisation=org_a, ledger="quickbooks")
-        connection.options = {"batch_size": 5}  # eight batches, so there is a middle to kill it in
+        # Eight batches sent one at a time, so there is a middle to kill it in.
+        connection.options = {"batch_size": 5, "concurrency": 1}
         connection.save(update_fields=["options"])
         customers = make_customers(org_a, 40, "KILL")
         # Every batch takes 0.4 s in the ledger: the worker is killed while one may be in flight.

@@ -230,3 +230,61 @@ def test_customers_down_create_and_update_fieldbook_customers() -> None:
     # and nothing is left to bring down
     again = plan_everything(engine.connector, w.store, Transfer.CUSTOMERS_DOWN, w.local.customers(), run="again")
     assert again.steps == ()
+
+
+def test_a_second_run_planned_from_the_same_compare_ends_unchanged_and_sends_nothing() -> None:
+    """Issue 10 §4: the same records started from two tabs. The second run's steps find the
+    ledger already holding what they planned (the first run sent it): `unchanged`, never a
+    stale-version failure, and no write at all."""
+    w = World()
+    w.sync_invoices("run0")
+    changed = [replace(c, phone="01234 567890") if c.number == "C001" else c for c in CUSTOMERS]
+    first, second = w.engine(), w.engine()
+    tab1 = plan_everything(first.connector, w.store, Transfer.CUSTOMERS_UP, changed, run="tab1")
+    tab2 = plan_everything(second.connector, w.store, Transfer.CUSTOMERS_UP, changed, run="tab2")
+    assert [p.local_number for p in tab2.steps] == ["C001"]  # both tabs saw one Update
+    assert first.start(tab1).counts == {"updated": 1}
+    sent = len(w.ledger.received)
+    run = second.start(tab2)
+    assert run.state == RunState.DONE and run.counts == {"unchanged": 1}, run.counts
+    assert len(w.ledger.received) == sent  # nothing sent again
+    assert "already holds" in w.store.steps("tab2")[0].outcome.message  # type: ignore[union-attr]
+
+
+def test_independent_requests_of_a_wave_go_concurrently_customers_first() -> None:
+    """Issue 10 §5: the requests of one wave are sent together, up to the connector's limit, and
+    an invoice is never sent before the customer it needs has been answered."""
+    import threading
+    import time
+
+    w = World(batch_size=1)
+    connector = FakeConnector(w.ledger, w.clock, 1)
+    connector.max_concurrency = 2
+    lock = threading.Lock()
+    state = {"in_flight": 0, "most": 0}
+    started: list[str] = []
+    finished: list[str] = []
+    send = connector.send
+
+    def slow_send(request):  # type: ignore[no-untyped-def]
+        kind = "invoice" if '"kind": "invoice"' in request.body.decode() else "customer"
+        with lock:
+            state["in_flight"] += 1
+            state["most"] = max(state["most"], state["in_flight"])
+            started.append(kind)
+        time.sleep(0.05)  # a ledger that takes a while to answer
+        try:
+            return send(request)
+        finally:
+            with lock:
+                state["in_flight"] -= 1
+                finished.append(kind)
+
+    connector.send = slow_send  # type: ignore[method-assign]
+    engine = Engine(w.store, connector, w.clock, local=w.local)
+    p = plan_everything(connector, w.store, Transfer.INVOICES_UP, INVOICES, customers=CUSTOMERS)
+    run = engine.start(p)
+    assert run.state == RunState.DONE and run.counts == {"created": 7}
+    assert state["most"] == 2  # never more than the limit, and more than one at a time
+    assert started.index("invoice") >= 3 and finished[:3] == ["customer"] * 3
+    w.assert_exactly_once()

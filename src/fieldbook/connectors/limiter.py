@@ -54,6 +54,7 @@ QBO_LIMITS: tuple[Limit, ...] = (
 QBO_CONCURRENCY = 10  # requests in flight per realm+app (§9: "historically 10 concurrent")
 # A holder that died mid-request frees its slot after this long (QBO times requests out at 120 s).
 SLOT_SECONDS = 130.0
+SLOT_POLL = 0.05  # seconds between looks for a free request slot
 
 
 class Throttled(Retriable):
@@ -63,10 +64,11 @@ class Throttled(Retriable):
 class BudgetStore(Protocol):
     """Where one company's budget lives. `update` reads the state stored under `key` (an empty
     dict the first time), calls `change(state)` -> (new state, result) and stores the new state,
-    atomically with respect to every other caller of any process sharing the store. `change` is
-    pure and may be called again if a concurrent update won the race."""
+    atomically with respect to every other caller of any process sharing the store; a new state
+    of None stores nothing (a look, or a wait: no write). `change` is pure and may be called
+    again if a concurrent update won the race."""
 
-    def update(self, key: str, change: Callable[[State], tuple[State, T]]) -> T: ...
+    def update(self, key: str, change: Callable[[State], tuple[State | None, T]]) -> T: ...
 
 
 class MemoryBudgetStore:
@@ -76,10 +78,11 @@ class MemoryBudgetStore:
         self._states: dict[str, State] = {}
         self._lock = threading.Lock()
 
-    def update(self, key: str, change: Callable[[State], tuple[State, T]]) -> T:
+    def update(self, key: str, change: Callable[[State], tuple[State | None, T]]) -> T:
         with self._lock:
             state, result = change(_copy(self._states.get(key, {})))
-            self._states[key] = state
+            if state is not None:
+                self._states[key] = state
             return result
 
 
@@ -128,8 +131,8 @@ class Limiter:
 
     def acquire(self, cost: Mapping[str, int]) -> str:
         """Wait (on the clock) until every limit has room for `cost` and a request slot is free,
-        then spend it. Returns the slot to `release` when the answer is in ("" without a cap)."""
-        slot = uuid.uuid4().hex if self.concurrency else ""
+        then spend it. Returns the token to `release` when the answer is in."""
+        slot = uuid.uuid4().hex
         waited = 0.0
         while True:
             wait = self.store.update(self.key, lambda state: self._try(state, cost, slot))
@@ -146,9 +149,9 @@ class Limiter:
                 self.waited += wait
             self.clock.sleep(wait)
 
-    def _try(self, state: State, cost: Mapping[str, int], slot: str) -> tuple[State, float]:
+    def _try(self, state: State, cost: Mapping[str, int], slot: str) -> tuple[State | None, float]:
         now = self._now()
-        spent: dict[str, list[list[float]]] = state.setdefault("spent", {})
+        spent: dict[str, list[list[Any]]] = state.setdefault("spent", {})  # [time, units, token]
         for limit in self.limits:
             log = spent.setdefault(limit.name, [])
             spent[limit.name] = [e for e in log if e[0] > now - limit.period]
@@ -157,25 +160,33 @@ class Limiter:
             wait = max(wait, _wait_for(limit, spent[limit.name], cost.get(limit.meter, 0), now))
         slots: dict[str, float] = {k: v for k, v in (state.get("slots") or {}).items() if v > now}
         state["slots"] = slots
-        if slot and len(slots) >= self.concurrency:
+        if self.concurrency and len(slots) >= self.concurrency:
             # Poll soon: a slot frees when a request in flight is answered.
-            wait = max(wait, 0.02)
+            wait = max(wait, SLOT_POLL)
         if wait > 0:
-            return state, wait
+            return None, wait  # nothing spent: nothing to store
         for limit in self.limits:
             units = cost.get(limit.meter, 0)
             if units:
-                spent[limit.name].append([now, units])
-        if slot:
+                spent[limit.name].append([now, units, slot])
+        if self.concurrency:
             slots[slot] = now + SLOT_SECONDS
         return state, 0.0
 
     def release(self, slot: str) -> None:
+        """The answer is in: free the request slot, and count what it spent from now. The ledger
+        counted the request somewhere between our send and its answer; counting it at the answer
+        keeps our windows behind the ledger's however long the request queued on the way."""
         if not slot:
             return
+        now = self._now()
 
-        def free(state: State) -> tuple[State, None]:
+        def free(state: State) -> tuple[State | None, None]:
             (state.get("slots") or {}).pop(slot, None)
+            for log in (state.get("spent") or {}).values():
+                for entry in log:
+                    if len(entry) > 2 and entry[2] == slot:
+                        entry[0] = max(entry[0], now)
             return state, None
 
         self.store.update(self.key, free)
@@ -193,7 +204,7 @@ class Limiter:
         """Nobody sends for this company for `seconds` (a 429's Retry-After)."""
         until = self._now() + seconds
 
-        def block(state: State) -> tuple[State, None]:
+        def block(state: State) -> tuple[State | None, None]:
             state["blocked_until"] = max(float(state.get("blocked_until", 0.0)), until)
             return state, None
 
@@ -202,7 +213,7 @@ class Limiter:
     def blocked_for(self) -> float:
         """Seconds left of a ledger-imposed pause (0 when none)."""
         now = self._now()
-        return self.store.update(self.key, lambda s: (s, max(0.0, float(s.get("blocked_until", 0.0)) - now)))
+        return self.store.update(self.key, lambda s: (None, max(0.0, float(s.get("blocked_until", 0.0)) - now)))
 
     def throttle_wait(self, attempt: int, default: float) -> float:
         """How long to wait after a 429 without Retry-After. If our own count of a per-minute
@@ -211,15 +222,15 @@ class Limiter:
         about a second, doubling on repeats."""
         now = self._now()
 
-        def peek(state: State) -> tuple[State, float]:
+        def peek(state: State) -> tuple[State | None, float]:
             longest = 0.0
             for limit in self.limits:
                 if limit.period < 60:
                     continue
                 log = [e for e in (state.get("spent") or {}).get(limit.name, []) if e[0] > now - limit.period]
-                if sum(n for _, n in log) >= 0.9 * limit.capacity:
-                    longest = max(longest, (log[0][0] + limit.period - now) if log else default)
-            return state, longest
+                if sum(e[1] for e in log) >= 0.9 * limit.capacity:
+                    longest = max(longest, (min(e[0] for e in log) + limit.period - now) if log else default)
+            return None, longest
 
         minute = self.store.update(self.key, peek)
         if minute > 0:
@@ -227,18 +238,19 @@ class Limiter:
         return min(default, 1.0 * 2 ** (attempt - 1))
 
 
-def _wait_for(limit: Limit, log: list[list[float]], units: int, now: float) -> float:
+def _wait_for(limit: Limit, log: list[list[Any]], units: int, now: float) -> float:
     if units <= 0:
         return 0.0
-    used = sum(n for _, n in log)
+    used = sum(e[1] for e in log)
     if used + units <= limit.capacity:
         return 0.0
-    # Free the oldest entries until the new cost fits; wait until the last freed one ages out.
+    # Free the oldest entries until the new cost fits; wait until the last freed one ages out
+    # (re-stamped entries are out of order: sort by time).
     excess = used + units - limit.capacity
-    for at, n in log:
-        excess -= n
+    for entry in sorted(log, key=lambda e: e[0]):
+        excess -= entry[1]
         if excess <= 0:
-            return at + limit.period - now
+            return entry[0] + limit.period - now
     return limit.period
 
 

@@ -16,11 +16,13 @@ MAX_RACES = 10_000  # lost compare-and-sets before giving up: only under a patho
 
 
 class DatabaseBudgetStore:
-    def update(self, key: str, change: Callable[[dict[str, Any]], tuple[dict[str, Any], T]]) -> T:
+    def update(self, key: str, change: Callable[[dict[str, Any]], tuple[dict[str, Any] | None, T]]) -> T:
         for _ in range(MAX_RACES):
             row = LedgerBudget.objects.filter(key=key).values_list("version", "state").first()
             if row is None:
                 state, result = change({})
+                if state is None:
+                    return result
                 try:
                     with transaction.atomic():
                         LedgerBudget.objects.create(key=key, state=state, version=1)
@@ -29,6 +31,8 @@ class DatabaseBudgetStore:
                 return result
             version, stored = row
             state, result = change(dict(stored or {}))
+            if state is None:
+                return result
             if LedgerBudget.objects.filter(key=key, version=version).update(state=state, version=version + 1):
                 return result
         raise RuntimeError(f"Could not update the rate budget {key!r}: too much contention.")

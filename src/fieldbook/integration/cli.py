@@ -111,7 +111,8 @@ def target(opts: dict[str, Any]) -> Target:
 
 def run_compare(t: Target) -> service.CompareResult:
     try:
-        return service.run_compare(t.connection, t.option, t.direction)
+        with ledgers.background():  # a command waits what the ledger says
+            return service.run_compare(t.connection, t.option, t.direction)
     except LedgerError as exc:
         raise CommandError(f"Compare failed: {exc.message} {exc.fix}".strip()) from exc
 
@@ -270,6 +271,11 @@ def start_and_carry_out(t: Target, selection: Selection, result: service.Compare
         # This process carries the run out itself: a worker must never resume it at the same time.
         run = service.start_sync(t.connection, t.option, selection, direction=t.direction, result=result,
                                  enqueue=False)  # fmt: skip
+    except service.TakenOver as taken:
+        # A killed `fieldbook sync` left its run holding the connection: finish it from its journal
+        # here, then start ours (issue 10 §4).
+        service.execute(taken.run.pk)
+        return start_and_carry_out(t, selection, result, on_progress)
     except service.AlreadyRunning as exc:
         raise CommandError(str(exc)) from exc
     except LedgerError as exc:
@@ -454,9 +460,8 @@ class Output:
             return
         from rich.table import Table
 
-        styles = {"created": "green", "updated": "cyan", "linked": "blue", "voided": "magenta", "skipped": "yellow",
-                  "failed": "bold red",
-                  "conflict": "red"}  # fmt: skip
+        styles = {"created": "green", "updated": "cyan", "linked": "blue", "voided": "magenta", "unchanged": "dim",
+                  "skipped": "yellow", "failed": "bold red", "conflict": "red"}  # fmt: skip
         table = Table(title=title, show_lines=False)
         for column in ("Outcome", "Kind", "Record", "Message"):
             table.add_column(column, overflow="fold")

@@ -153,8 +153,7 @@ def finish(connection: Connection, callback_url: str, state: str, host_url: str)
     if tokens is None:  # a connector that connected without saving tokens is a bug, not a success
         raise ConnectRefused("The ledger granted access but sent no tokens. Press Connect again.")
     _apply(connection, cand, tokens, info)
-    if not (connection.mapping or {}).get("tax_codes"):
-        _suggest_mapping(connection, host_url)
+    _suggest_mapping(connection, host_url, info)
     _resume_paused(connection)
     return info
 
@@ -204,16 +203,20 @@ def _resume_paused(connection: Connection) -> None:
             service.resume(connection, run)
 
 
-def _suggest_mapping(connection: Connection, host_url: str) -> None:
+def _suggest_mapping(connection: Connection, host_url: str, info: CompanyInfo) -> None:
     from fieldbook.integration.mapping import suggest
 
     try:
         with ledgers.open_connector(connection, host_url) as connector:
             ref = connector.reference_data()
     except LedgerError:
-        return  # the user maps by hand in Settings
-    connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
-    connection.save(update_fields=["mapping"])
+        return  # the user maps by hand in Settings, after "Refresh from ledger" (or the sweeper's)
+    from fieldbook.integration.reference import save
+
+    save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
+    if not (connection.mapping or {}).get("tax_codes"):
+        connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
+        connection.save(update_fields=["mapping"])
 
 
 def mark_reconnect(connection: Connection, reason: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import fields
 
 import httpx
 from django.conf import settings as django_settings
@@ -17,8 +18,9 @@ from fieldbook.connectors.records import CompanyInfo
 from fieldbook.core import loopback
 from fieldbook.core.clock import Clock, WallClock
 from fieldbook.integration.budget import DatabaseBudgetStore
-from fieldbook.integration.models import Connection, Environment
+from fieldbook.integration.models import Connection, Environment, LedgerReference
 from fieldbook.integration.tokens import ConnectionTokenStore
+from fieldbook.sync import codec
 
 # Production and vendor-sandbox API roots (reference sheets §1); a local sandbox keeps the real
 # paths under one prefix per ledger.
@@ -115,14 +117,12 @@ def patience() -> float | None:
 
 def company_of(connection: Connection) -> CompanyInfo | None:
     """The company's rules as Connect (or "Refresh from ledger") read them: a run or a Compare
-    does not ask the ledger again."""
-    if connection.connected_at is None or not connection.company_name:
+    does not ask the ledger again. None (read them live) when none were kept, or when they were
+    kept before CompanyInfo gained a field."""
+    data = LedgerReference.objects.filter(connection=connection).values_list("company", flat=True).first()
+    if not isinstance(data, dict) or not {f.name for f in fields(CompanyInfo)} <= set(data):
         return None
-    return CompanyInfo(
-        company_id=connection.company_id, name=connection.company_name, country=connection.company_country,
-        home_currency=connection.home_currency, custom_numbers=connection.custom_numbers,
-        ledger_computes_tax=connection.ledger_computes_tax,
-    )  # fmt: skip
+    return codec.load(CompanyInfo, data)
 
 
 def http_client() -> httpx.Client:
@@ -132,8 +132,8 @@ def http_client() -> httpx.Client:
 
 
 @contextmanager
-def open_connector(connection: Connection, host_url: str = "",
-                   connector: base.Connector | None = None) -> Iterator[base.Connector]:  # fmt: skip
+def open_connector(connection: Connection, host_url: str = "", connector: base.Connector | None = None,
+                   stored_rules: bool = True) -> Iterator[base.Connector]:  # fmt: skip
     """A connector for one unit of work whose HTTP client is closed afterwards (a given
     `connector` is used as is and left open: its owner closes it)."""
     if connector is not None:
@@ -141,7 +141,7 @@ def open_connector(connection: Connection, host_url: str = "",
         return
     with http_client() as client:
         try:
-            yield connector_for(connection, host_url, client=client)
+            yield connector_for(connection, host_url, client=client, stored_rules=stored_rules)
         except ReconnectRequired as exc:
             # The ledger refused our tokens (revoked, expired): the status says so at the first refusal.
             Connection.objects.filter(pk=connection.pk, status=Connection.Status.CONNECTED).update(
@@ -155,7 +155,9 @@ def connector_for(
     host_url: str = "",
     client: httpx.Client | None = None,
     on_attempt: Callable[[base.Attempt], None] | None = None,
+    stored_rules: bool = True,
 ) -> base.Connector:
+    """`stored_rules=False`: the connector reads the company's rules again (Refresh from ledger)."""
     _import_connectors()
     cls = base.get_connector_class(connection.ledger)
     return cls(
@@ -166,7 +168,7 @@ def connector_for(
         on_attempt,
         budget=budget_factory(),
         patience=patience(),
-        company=company_of(connection),
+        company=company_of(connection) if stored_rules else None,
     )
 
 

@@ -40,6 +40,11 @@ def refresh(connector: Connector, kind: RecordKind, store: DjangoSyncStore) -> l
         # Move the bookmark only with the evidence: in the same transaction as the records.
         if result.watermark is not None:
             store.save_watermark(connection_id, kind, result.watermark)
+    return stored(connection_id, kind)
+
+
+def stored(connection_id: str, kind: RecordKind) -> list[Record]:
+    """Our copy as last read (what a page shows when the ledger asks us to slow down)."""
     cls: type[Record] = CustomerRecord if kind == RecordKind.CUSTOMER else InvoiceRecord
     return [codec.load(cls, data) for data in
             LedgerRecord.objects.filter(connection_id=connection_id, kind=kind).values_list("data", flat=True)]

@@ -224,4 +224,7 @@ class LedgerReference(models.Model):
 
     connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="reference")
     data = models.JSONField()
+    # The company's rules read with them (connectors.records.CompanyInfo): runs and Compare use
+    # these rather than asking the ledger again.
+    company = models.JSONField(null=True, blank=True)
     read_at = models.DateTimeField()

@@ -17,12 +17,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from fieldbook.connectors.base import Connector, RecordKind
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
+from fieldbook.connectors.limiter import Throttled
 from fieldbook.contracts.models import ServiceInvoice
 from fieldbook.integration import ledgers, mirror
 from fieldbook.integration.connect import mark_reconnect
@@ -60,6 +62,18 @@ class AlreadyRunning(Exception):
         self.run = run
 
 
+class TakenOver(AlreadyRunning):
+    """The run holding the connection had stopped beating (its process was killed): it is ours now,
+    to finish from its journal before a new run starts (issue 10 §4)."""
+
+    def __init__(self, run: SyncRun) -> None:
+        super().__init__(run)
+        self.args = (
+            f"An earlier sync (run {run.id[:8]}) had stopped without finishing: its process ended. Fieldbook is "
+            f"finishing it now from its journal (nothing is sent twice). Start Sync again when it is done.",
+        )
+
+
 def transfer_for(option: str, direction: str = "up") -> Transfer:
     if option == "customers":
         return Transfer.CUSTOMERS_DOWN if direction == "down" else Transfer.CUSTOMERS_UP
@@ -75,6 +89,8 @@ class CompareResult:
     transfer: Transfer
     compared: list[Compared]
     customers: list[Compared] = field(default_factory=list)
+    # Set when the ledger asked us to slow down and Compare used our copy as last read instead.
+    notice: str = ""
 
     @property
     def listed(self) -> list[Compared]:
@@ -104,25 +120,34 @@ def _gc_paused() -> Iterator[None]:
 
 
 def run_compare(connection: Connection, option: str, direction: str = "up",
-                connector: Connector | None = None) -> CompareResult:  # fmt: skip
+                connector: Connector | None = None, *, read_ledger: bool = True) -> CompareResult:  # fmt: skip
+    """Compare our records with the ledger's. `read_ledger=False` compares with our copy as the
+    last Compare read it (Start Sync plans what the user saw, issue 10 §5: no read repeated)."""
     with _gc_paused(), ledgers.open_connector(connection, connector=connector) as conn:
-        return _compare(connection, option, direction, conn)
+        return _compare(connection, option, direction, conn, read_ledger)
 
 
-def _compare(connection: Connection, option: str, direction: str, conn: Connector) -> CompareResult:
+def _compare(connection: Connection, option: str, direction: str, conn: Connector,
+             read_ledger: bool = True) -> CompareResult:  # fmt: skip
     org = connection.organisation
     transfer = transfer_for(option, direction)
     store = DjangoSyncStore()
     cid = str(connection.pk)
-    ledger_customers = mirror.refresh(conn, RecordKind.CUSTOMER, store)
+    notices: list[str] = []
+    # Nothing read yet: even Start Sync has to read the ledger once.
+    read_ledger = read_ledger or store.watermark(cid, RecordKind.CUSTOMER) is None or (
+        option != "customers" and store.watermark(cid, RecordKind.INVOICE) is None)  # fmt: skip
+    _read: Callable[[Connector, RecordKind, DjangoSyncStore, list[str]], list[mirror.Record]]
+    _read = _read_ledger if read_ledger else _as_last_read
+    ledger_customers = _read(conn, RecordKind.CUSTOMER, store, notices)
     if option == "customers":
         local = [customer_record(c, org) for c in integrated_customers(org)]
         found = compare(transfer, org.slug, local, ledger_customers, store.links(cid, RecordKind.CUSTOMER),
                         absent=absent_customers(org))  # fmt: skip
-        return CompareResult(option, direction, transfer, found)
+        return CompareResult(option, direction, transfer, found, notice=" ".join(notices[:1]))
     model = Job if option == "jobs" else ServiceInvoice
     invoices = invoice_records(model, org)
-    ledger_invoices = mirror.refresh(conn, RecordKind.INVOICE, store)
+    ledger_invoices = _read(conn, RecordKind.INVOICE, store, notices)
     # Every document here has both flags set: a transferred one was flagged again (re-send).
     found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
                     predict_totals=conn.predict_totals, resend=True)  # fmt: skip
@@ -132,7 +157,27 @@ def _compare(connection: Connection, option: str, direction: str, conn: Connecto
     local_customers = [customer_record(c, org) for c in org.customers.filter(account_ref__in=wanted)]
     customers = compare(Transfer.CUSTOMERS_UP, org.slug, local_customers, ledger_customers,
                         store.links(cid, RecordKind.CUSTOMER))  # fmt: skip
-    return CompareResult(option, direction, transfer, found, customers)
+    return CompareResult(option, direction, transfer, found, customers, notice=" ".join(notices[:1]))
+
+
+def _as_last_read(conn: Connector, kind: RecordKind, store: DjangoSyncStore, notices: list[str]) -> list[mirror.Record]:
+    return mirror.stored(conn.settings.connection_id, kind)
+
+
+def _read_ledger(conn: Connector, kind: RecordKind, store: DjangoSyncStore, notices: list[str]) -> list[mirror.Record]:
+    """The ledger's records, read incrementally; when the ledger asks a page to slow down, our
+    copy as last read (the page answers at once and says so). Nothing read yet: the refusal
+    stands, there is nothing to show."""
+    try:
+        return mirror.refresh(conn, kind, store)
+    except Throttled as exc:
+        read_at = store.watermark(conn.settings.connection_id, kind)
+        if read_at is None:
+            raise
+        when = timezone.localtime(read_at).strftime("%H:%M:%S")
+        notices.append(f"{exc.message} This Compare shows the ledger as read at {when}; compare again in a "
+                       f"few seconds for the latest.")  # fmt: skip
+        return mirror.stored(conn.settings.connection_id, kind)
 
 
 def _take_lease(connection: Connection, run_id: str) -> None:
@@ -143,9 +188,26 @@ def _take_lease(connection: Connection, run_id: str) -> None:
     holder_id = Connection.objects.values_list("run_lease", flat=True).get(pk=connection.pk)
     holder = SyncRun.objects.filter(pk=holder_id).select_related("started_by").first()
     if holder is not None and holder.state in (RunState.PENDING, RunState.RUNNING):
+        if _claim_stale(holder):
+            raise TakenOver(holder)
         raise AlreadyRunning(holder)
     if not Connection.objects.filter(pk=connection.pk, run_lease=holder_id).update(run_lease=run_id):
         _take_lease(connection, run_id)  # someone else moved it meanwhile: judge again
+
+
+def _claim_stale(run: SyncRun) -> bool:
+    """Claim a run whose heartbeat is older than the staleness threshold, by compare-and-set on
+    the heartbeat (a sweeper or another process never claims it too). A run whose task still
+    waits in the queue is not stale: a worker will start it."""
+    from fieldbook.integration.sweeper import _queued
+
+    now = ledgers.clock_factory().now()
+    cutoff = now - timedelta(seconds=float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
+    if run.heartbeat_at is not None and run.heartbeat_at >= cutoff:
+        return False
+    if run.state == RunState.PENDING and _queued(run.pk):
+        return False
+    return bool(SyncRun.objects.filter(pk=run.pk, heartbeat_at=run.heartbeat_at).update(heartbeat_at=now))
 
 
 def release_lease(connection_id: int | str, run_id: str) -> None:
@@ -157,9 +219,18 @@ def start_sync(connection: Connection, option: str, selection: Selection, *, dir
     """Plan the selected records into a run and queue it for the worker (or, with enqueue=False,
     leave it for the caller to carry out: the CLI). Raises AlreadyRunning."""
     run_id = uuid.uuid4().hex
-    _take_lease(connection, run_id)
     try:
-        result = result or run_compare(connection, option, direction)
+        _take_lease(connection, run_id)
+    except TakenOver as taken:
+        if enqueue:  # the worker finishes it; the command line (enqueue=False) does it itself
+            from fieldbook.integration.tasks import execute_run
+
+            stale_id = taken.run.pk
+            transaction.on_commit(lambda: execute_run.enqueue(stale_id))
+        raise
+    try:
+        # The Compare the user saw: our copy as that Compare read it, not a second read.
+        result = result or run_compare(connection, option, direction, read_ledger=False)
         planned = plan(run_id, result.transfer, result.compared, selection, customers=result.customers)
         now = ledgers.clock_factory().now()
         with transaction.atomic():
@@ -183,13 +254,19 @@ def start_sync(connection: Connection, option: str, selection: Selection, *, dir
 def execute(run_id: str, connector: Connector | None = None,
             on_heartbeat: Callable[[Run], None] | None = None) -> SyncRun:  # fmt: skip
     """Carry out (or resume) a run to the end or to a pause; the lease is freed either way."""
+    with ledgers.background():  # a run waits what the ledger says; no page waits on it
+        return _execute(run_id, connector, on_heartbeat)
+
+
+def _execute(run_id: str, connector: Connector | None, on_heartbeat: Callable[[Run], None] | None) -> SyncRun:
     run = SyncRun.objects.select_related("connection__organisation").get(pk=run_id)
     connection = run.connection
     pulse = _Pulse(run_id)
     try:
         local = DjangoLocalSide(connection.organisation, connection.pk)
         with ledgers.open_connector(connection, connector=connector) as conn:
-            engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat)
+            engine = Engine(DjangoSyncStore(), conn, ledgers.clock_factory(), local=local, on_heartbeat=on_heartbeat,
+                            after_thread_send=db_connections.close_all)  # fmt: skip
             result = engine.resume(run_id)
         if result.state == RunState.PAUSED and "reconnect" in result.reason.lower():
             mark_reconnect(connection, result.reason)

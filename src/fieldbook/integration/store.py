@@ -22,6 +22,7 @@ from fieldbook.sync.store import (
     Link,
     Outcome,
     PlannedStep,
+    Record,
     RequestState,
     Run,
     RunState,
@@ -122,6 +123,11 @@ class DjangoSyncStore:
 
     def save_watermark(self, connection_id: str, kind: RecordKind, at: datetime) -> None:
         m.Watermark.objects.update_or_create(connection_id=connection_id, kind=kind, defaults={"at": at})
+
+    def keep_ledger_copy(self, connection_id: str, kind: RecordKind, record: Record) -> None:
+        if record.ledger_id:
+            m.LedgerRecord.objects.update_or_create(connection_id=connection_id, kind=kind, ledger_id=record.ledger_id,
+                                                    defaults={"data": codec.dump(record)})  # fmt: skip
 
     # runs -------------------------------------------------------------------------------------
     def create_run(self, run: Run, steps: Sequence[PlannedStep]) -> None:

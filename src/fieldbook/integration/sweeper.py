@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
 from fieldbook.connectors.oauth import OAuthSession
-from fieldbook.integration import ledgers, service, tasks
+from fieldbook.integration import ledgers, reference, service, tasks
 from fieldbook.integration.connect import mark_reconnect
 from fieldbook.integration.models import Connection
 
@@ -56,15 +57,34 @@ class SweepReport:
     refreshed: list[int] = field(default_factory=list)  # connection ids
     reconnect: list[int] = field(default_factory=list)  # connection ids now "reconnect required"
     errors: dict[int, str] = field(default_factory=dict)  # connection id -> why (tried again next sweep)
+    lists: list[int] = field(default_factory=list)  # connection ids whose reference lists were read
 
 
 def sweep_once(now: datetime | None = None) -> SweepReport:
-    """One sweep: resume stale runs, then keep idle connections alive."""
+    """One sweep: resume stale runs, keep idle connections alive, read old reference lists."""
     now = now or ledgers.clock_factory().now()
-    resumed = resume_stale_runs()
-    report = keep_alive(now)
-    report.resumed = resumed
+    with ledgers.background():  # the sweeper waits what the ledger says; no page waits on it
+        resumed = resume_stale_runs()
+        report = keep_alive(now)
+        report.resumed = resumed
+        report.lists = refresh_reference_lists(timezone.now())
     return report
+
+
+def refresh_reference_lists(now: datetime) -> list[int]:
+    """Read again the lists of every connection that never had them read or whose copy is old
+    (issue 10 §1: refreshed in the background, not on a page load)."""
+    done = []
+    for connection in Connection.objects.filter(status=Connection.Status.CONNECTED).select_related("organisation"):
+        if not reference.due(connection, now):
+            continue
+        try:
+            reference.refresh(connection)
+        except Exception as exc:  # the next sweep tries again; Settings keeps the old lists
+            log.warning("Could not read the reference lists of %s: %s", connection, getattr(exc, "message", exc))
+        else:
+            done.append(connection.pk)
+    return done
 
 
 # --- stale runs ---------------------------------------------------------------------------------

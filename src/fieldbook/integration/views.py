@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from fieldbook.catalogue.models import TaxCode
 from fieldbook.connectors.errors import LedgerError
+from fieldbook.connectors.limiter import Throttled
 from fieldbook.connectors.records import ReferenceData
 from fieldbook.core.tenancy import current_organisation, is_admin
 from fieldbook.integration import connect as connecting
-from fieldbook.integration import ledgers, mapping
+from fieldbook.integration import ledgers, mapping, reference
 from fieldbook.integration.forms import ConnectionSettingsForm, MappingForm
 from fieldbook.integration.models import Connection, Ledger
 
@@ -47,12 +48,17 @@ def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
     connection = get_connection(request, ledger)
     posted = request.method == "POST"
     saving_mapping = posted and "save_mapping" in request.POST
-    form = ConnectionSettingsForm(request.POST if posted and not saving_mapping else None, instance=connection,
-                                  ledger=ledger)  # fmt: skip
+    refreshing = posted and "refresh_reference" in request.POST
+    form = ConnectionSettingsForm(request.POST if posted and not (saving_mapping or refreshing) else None,
+                                  instance=connection, ledger=ledger)  # fmt: skip
     if posted and not is_admin(request):
         messages.error(request, "Only an administrator can change the ledger settings.")
         return redirect("integration:settings", ledger=ledger)
-    if posted and not saving_mapping and form.is_valid():
+    if refreshing:
+        if connection.is_connected:
+            return _refresh_reference(request, connection, ledger)
+        return redirect("integration:settings", ledger=ledger)
+    if posted and not saving_mapping and form.is_valid():  # the credentials form
         form.save()
         messages.success(request, form.saved_message)
         return redirect("integration:settings", ledger=ledger)
@@ -61,12 +67,11 @@ def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
         "redirect_uri": ledgers.redirect_uri(connection, _host(request)),
     }  # fmt: skip
     if connection.is_connected:
-        try:
-            with ledgers.open_connector(connection, _host(request)) as connector:
-                ref = connector.reference_data()
-        except LedgerError as exc:
-            messages.error(request, f"Could not read the ledger's lists: {exc.message} {exc.fix}".strip())
-        else:
+        # The lists as read at Connect or on "Refresh from ledger": a page load never asks the
+        # ledger (issue 10 §1), so it never waits on its limits.
+        ref, read_at = reference.stored(connection)
+        context.update(reference_read_at=read_at)
+        if ref is not None:
             mapping_form = _mapping_form(connection, ref, request.POST if saving_mapping else None)
             if saving_mapping and mapping_form.is_valid():
                 connection.mapping = {**(connection.mapping or {}), **mapping_form.mapping()}
@@ -75,6 +80,24 @@ def settings_view(request: HttpRequest, ledger: str) -> HttpResponse:
                 return redirect("integration:settings", ledger=ledger)
             context.update(mapping_form=mapping_form, mapping_problems=mapping.problems(connection, ref))
     return render(request, "integration/settings.html", context)
+
+
+def _refresh_reference(request: HttpRequest, connection: Connection, ledger: str) -> HttpResponse:
+    """"Refresh from ledger": read the lists now. A throttle answers at once (nothing waits)."""
+    try:
+        reference.refresh(connection, _host(request))
+    except Throttled as exc:
+        messages.error(request, f"{exc.message} The lists below are the ones read before; {_later(exc)}")
+    except LedgerError as exc:
+        messages.error(request, f"Could not read the ledger's lists: {exc.message} {exc.fix}".strip())
+    else:
+        messages.success(request, "Tax codes, items, accounts and terms read from the ledger.")
+    return redirect("integration:settings", ledger=ledger)
+
+
+def _later(exc: Throttled) -> str:
+    seconds = max(1, round(exc.retry_after or 1))
+    return f"press Refresh from ledger again in {seconds} s."
 
 
 def _mapping_form(connection: Connection, ref: ReferenceData, data: Any) -> MappingForm:

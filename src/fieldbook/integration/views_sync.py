@@ -43,6 +43,8 @@ def transfer(request: HttpRequest, ledger: str, option: str) -> HttpResponse:
         except LedgerError as exc:
             messages.error(request, f"{exc.message} {exc.fix}".strip())
         else:
+            if result.notice:
+                messages.warning(request, result.notice)
             up = direction == "up"
             names = customer_names(connection) if option != "customers" else {}
             rows = [present(c, up, names) for c in result.listed]

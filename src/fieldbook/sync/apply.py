@@ -17,10 +17,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
 
-from fieldbook.connectors.base import Attempt, Connector, Operation, RecordKind, Request, ResultStatus, StepResult
+from fieldbook.connectors.base import (
+    Attempt,
+    Connector,
+    Operation,
+    RecordKind,
+    Request,
+    ResultStatus,
+    SendOutcome,
+    StepResult,
+)
 from fieldbook.connectors.errors import (
     Conflict,
     DuplicateName,
@@ -65,6 +76,17 @@ class EngineOptions:
     max_replans: int = 2  # stale-version re-reads of one step before it is a conflict
 
 
+@dataclass
+class _Delivery:
+    """One journalled request being carried to an outcome for every member."""
+
+    request: Request
+    uncertain: bool  # may have committed: members are looked up before any resend
+    tries: int = 0
+    replans: list[PlannedStep] = field(default_factory=list)
+    done: bool = False
+
+
 class Pause(Exception):
     """Stop the run, keep every remaining step: reconnect required, or the ledger keeps failing."""
 
@@ -83,15 +105,21 @@ class Engine:
         local: LocalSide | None = None,
         options: EngineOptions | None = None,
         on_heartbeat: Callable[[Run], None] | None = None,
+        after_thread_send: Callable[[], None] | None = None,
     ) -> None:
+        """`after_thread_send` runs in a sending thread after each of its sends (the integration
+        closes that thread's database connections, opened by the shared budget or a token
+        refresh)."""
         self.store = store
         self.connector = connector
         self.clock = clock
         self.local = local
         self.options = options or EngineOptions()
         self.on_heartbeat = on_heartbeat
+        self.after_thread_send = after_thread_send
         self.connection_id = connector.settings.connection_id
         self.run_id = ""
+        self.run_created: datetime | None = None
         self.transfer = Transfer.INVOICES_UP
         self.rows: dict[str, StepRow] = {}
         self.resolver = Resolver(self)
@@ -109,13 +137,14 @@ class Engine:
         if run.state == RunState.DONE:
             return run
         self.run_id = run_id
+        self.run_created = run.created_at
         self.transfer = run.transfer
         self.rows = {row.planned.id: row for row in self.store.steps(run_id)}
         self._save_run(RunState.RUNNING, "")
         try:
-            for entry in self.store.requests(run_id):
-                if entry.state != RequestState.DONE:
-                    self.deliver(entry.request, uncertain=entry.state == RequestState.SENT)
+            # The open requests are all of one wave (a wave ends before the next is journalled).
+            journal = [e for e in self.store.requests(run_id) if e.state != RequestState.DONE]
+            self.deliver_all([(e.request, e.state == RequestState.SENT) for e in journal])
             while self._wave():
                 self.beat()
         except Pause as pause:
@@ -144,10 +173,17 @@ class Engine:
                     self.finish(row.planned, Outcome(OutcomeStatus.SKIPPED, message="Its dependency never ran."))
             return True
         ledger_steps: list[PlannedStep] = []
-        # One read of the customer links per wave, not one per invoice.
+        # One read of the links per wave, not one per record.
         customers = {link.local_number: link for link in self.store.links(self.connection_id, RecordKind.CUSTOMER)}
+        links = {RecordKind.CUSTOMER: customers}
+        if any(p.step.kind == RecordKind.INVOICE for p in ready):
+            invoices = self.store.links(self.connection_id, RecordKind.INVOICE)
+            links[RecordKind.INVOICE] = {link.local_number: link for link in invoices}
         for planned in ready:
-            if planned.mode == Mode.LINK:
+            if planned.mode == Mode.LEDGER and self._sent_since_planned(planned, links.get(planned.step.kind, {})):
+                message = "The ledger already holds this record as planned: another run sent it since."
+                self.finish(planned, Outcome(OutcomeStatus.UNCHANGED, message=message))
+            elif planned.mode == Mode.LINK:
                 assert planned.ledger is not None and planned.ledger.ledger_id
                 self.succeed(planned, OutcomeStatus.LINKED, planned.ledger)
             elif planned.mode == Mode.LOCAL:
@@ -158,6 +194,15 @@ class Engine:
                     ledger_steps.append(filled)
         self.send_steps(ledger_steps)
         return True
+
+    def _sent_since_planned(self, planned: PlannedStep, links: dict[str, Link]) -> bool:
+        """Another run (a second tab, a retry) linked this record, with the same local values we
+        were about to send, after this run was planned: sending again could only fail as stale
+        or duplicate (issue 10 §4)."""
+        link = links.get(planned.local_number)
+        if link is None or self.run_created is None or link.synced_at is None:
+            return False
+        return link.synced_at >= self.run_created and dict(link.local_values) == dict(planned.local_values)
 
     def _skipped_because(self, dep: StepRow | None) -> Outcome:
         if dep is None or dep.outcome is None:
@@ -203,7 +248,7 @@ class Engine:
             return
         for request in requests:
             self.store.journal(self.run_id, request, self.clock.now())
-            self.deliver(request, uncertain=False)
+        self.deliver_all([(request, False) for request in requests])
         for planned in steps:
             if self.rows[planned.id].outcome is None and not self.resolver.replanned(planned.id):
                 message = "The connector did not render this record."
@@ -216,60 +261,109 @@ class Engine:
         return [r.planned for r in rows if r is not None and r.outcome is None]
 
     def deliver(self, request: Request, *, uncertain: bool) -> None:
-        """Send one journalled request until every member has an outcome (or is re-planned)."""
-        tries = 0
-        replans: list[PlannedStep] = []
-        while True:
-            open_steps = [p for p in self.pending(request) if p.id not in {r.id for r in replans}]
-            if uncertain and open_steps:
-                self.resolver.by_lookup(open_steps)
-                open_steps = [p for p in open_steps if self.rows[p.id].outcome is None]
-            if not open_steps:
-                break
-            if tries >= self.options.max_tries:
-                raise Pause("The ledger kept failing; the run will continue from where it stopped.")
-            tries += 1
-            self.store.mark_request(self.run_id, request.key, RequestState.SENT)
+        self.deliver_all([(request, uncertain)])
+
+    def deliver_all(self, pending: Sequence[tuple[Request, bool]]) -> None:
+        """Send journalled requests until every member has an outcome (or is re-planned). The
+        requests of one wave are independent (a customer goes a wave before the invoices that
+        need it), so they are sent concurrently, up to the connector's limit (issue 10 §5); every
+        write to the store stays on this thread, in the order a lone request would make it."""
+        jobs = [_Delivery(request, uncertain) for request, uncertain in pending]
+        active = list(jobs)
+        limit = max(1, self.connector.max_concurrency)
+        while active:
+            sending: list[tuple[_Delivery, list[PlannedStep]]] = []
+            for job in active:
+                if len(sending) >= limit:
+                    break  # marked SENT only when really sent: a crash leaves no more to look up
+                open_steps = self._open_steps(job)
+                if not open_steps:
+                    job.done = True
+                    self.store.mark_request(self.run_id, job.request.key, RequestState.DONE)
+                    self.beat()
+                    continue
+                if job.tries >= self.options.max_tries:
+                    raise Pause("The ledger kept failing; the run will continue from where it stopped.")
+                job.tries += 1
+                self.store.mark_request(self.run_id, job.request.key, RequestState.SENT)
+                sending.append((job, open_steps))
+            wait = 0.0
+            for (job, open_steps), (sent, started, ended) in zip(sending, self._send([j.request for j, _ in sending]),
+                                                                  strict=True):  # fmt: skip
+                if isinstance(sent, LedgerError):
+                    self._attempt(job.request, ended - started, sent)
+                    after, uncertain = self._after_error(sent, job.tries, open_steps, job.replans)
+                    job.uncertain = job.uncertain or uncertain
+                    wait = max(wait, after)
+                    continue
+                self.store.record_attempt(self.run_id, sent.attempt)
+                results = {r.step_id: r for r in sent.results}
+                for planned in open_steps:
+                    result = results.get(planned.id)
+                    if result is None or isinstance(result.error, Uncertain):
+                        job.uncertain = True  # no (certain) word on this member: look it up before resending
+                    else:
+                        self._take_result(planned, result, job.replans)
+            if wait > 0:
+                self.clock.sleep(min(wait, self.options.backoff_cap))
+            active = [job for job in active if not job.done]
+        for job in jobs:
+            self.send_steps(job.replans)
+
+    def _open_steps(self, job: _Delivery) -> list[PlannedStep]:
+        replanned = {r.id for r in job.replans}
+        open_steps = [p for p in self.pending(job.request) if p.id not in replanned]
+        if job.uncertain and open_steps:
+            self.resolver.by_lookup(open_steps)
+            open_steps = [p for p in open_steps if self.rows[p.id].outcome is None]
+        return open_steps
+
+    def _send(self, requests: list[Request]) -> list[tuple[SendOutcome | LedgerError, float, float]]:
+        """Each request's outcome (or whole-request error) with its start and end times."""
+
+        def one(request: Request) -> tuple[SendOutcome | LedgerError, float, float]:
             started = self.clock.monotonic()
             try:
-                sent = self.connector.send(request)
+                return self.connector.send(request), started, self.clock.monotonic()
             except LedgerError as e:
-                self._attempt(request, started, e)
-                uncertain = self._after_error(e, tries, open_steps, replans) or uncertain
-                continue
-            self.store.record_attempt(self.run_id, sent.attempt)
-            results = {r.step_id: r for r in sent.results}
-            for planned in open_steps:
-                result = results.get(planned.id)
-                if result is None or isinstance(result.error, Uncertain):
-                    uncertain = True  # no (certain) word on this member: look it up before resending
-                else:
-                    self._take_result(planned, result, replans)
-        self.store.mark_request(self.run_id, request.key, RequestState.DONE)
-        self.beat()
-        self.send_steps(replans)
+                return e, started, self.clock.monotonic()
 
-    def _after_error(self, e: LedgerError, tries: int, steps: list[PlannedStep], replans: list[PlannedStep]) -> bool:
-        """Handle an error for the whole request; True when it may have committed."""
+        def in_thread(request: Request) -> tuple[SendOutcome | LedgerError, float, float]:
+            try:
+                return one(request)
+            finally:
+                if self.after_thread_send is not None:
+                    self.after_thread_send()
+
+        workers = min(len(requests), max(1, self.connector.max_concurrency))
+        if workers <= 1:
+            return [one(request) for request in requests]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fieldbook-send") as pool:
+            return list(pool.map(in_thread, requests))
+
+    def _after_error(self, e: LedgerError, tries: int, steps: list[PlannedStep],
+                     replans: list[PlannedStep]) -> tuple[float, bool]:  # fmt: skip
+        """Handle an error for the whole request: (seconds to wait before the next try, whether
+        it may have committed)."""
         if isinstance(e, ReconnectRequired):
             raise Pause(f"Reconnect required: {e.message}")
         if isinstance(e, Retriable | Uncertain):
             wait = e.retry_after if isinstance(e, Retriable) and e.retry_after else self._backoff(tries)
-            self.clock.sleep(min(wait, self.options.backoff_cap))
-            return isinstance(e, Uncertain)
+            return wait, isinstance(e, Uncertain)
         for planned in steps:
             if isinstance(e, Conflict):
                 self.resolver.stale(planned, replans)
             else:
                 self.fail(planned, e)
-        return False
+        return 0.0, False
 
     def _take_result(self, planned: PlannedStep, result: StepResult, replans: list[PlannedStep]) -> None:
         if result.status != ResultStatus.FAILED:
             status = {ResultStatus.CREATED: OutcomeStatus.CREATED,
                       ResultStatus.VOIDED: OutcomeStatus.VOIDED}.get(result.status, OutcomeStatus.UPDATED)  # fmt: skip
             record = result.record or replace(planned.step.record, ledger_id=result.ledger_id, version=result.version)
-            self.succeed(planned, status, record, result.ledger_id, result.ledger_number, result.version)
+            self.succeed(planned, status, record, result.ledger_id, result.ledger_number, result.version,
+                         ledger_copy=result.record is not None)  # fmt: skip
             return
         error = result.error or LedgerError("The ledger refused this record without saying why.")
         if isinstance(error, DuplicateNumber | DuplicateName) and planned.step.operation == Operation.CREATE:
@@ -281,9 +375,8 @@ class Engine:
         else:
             self.fail(planned, error)
 
-    def _attempt(self, request: Request, started: float, e: LedgerError) -> None:
-        duration = int((self.clock.monotonic() - started) * 1000)
-        attempt = Attempt(request.key, e.status, duration, e.message[:500], e.kind, self.clock.now())
+    def _attempt(self, request: Request, seconds: float, e: LedgerError) -> None:
+        attempt = Attempt(request.key, e.status, int(seconds * 1000), e.message[:500], e.kind, self.clock.now())
         self.store.record_attempt(self.run_id, attempt)
 
     def _backoff(self, tries: int) -> float:
@@ -332,7 +425,10 @@ class Engine:
         ledger_id: str = "",
         ledger_number: str = "",
         version: str | None = None,
+        *,
+        ledger_copy: bool = False,
     ) -> None:
+        """`ledger_copy`: `ledger` is the ledger's own copy after the write (not ours with its id)."""
         ledger_id = ledger_id or ledger.ledger_id or ""
         number = ledger_number or getattr(ledger, "ledger_number", "") or ledger.number
         link = Link(
@@ -347,6 +443,8 @@ class Engine:
             self.clock.now(),
         )
         self.store.save_link(link)
+        if ledger_copy and ledger_id:
+            self.store.keep_ledger_copy(self.connection_id, planned.step.kind, ledger)
         if self.local is not None and self.transfer != Transfer.CUSTOMERS_DOWN:
             self.local.mark_transferred(planned.step.kind, planned.local_number, ledger_id)
         self.finish(planned, Outcome(status, ledger_id, number, at=self.clock.now()))

@@ -19,6 +19,7 @@ from fieldbook.sync.store import (
     Link,
     Outcome,
     PlannedStep,
+    Record,
     RequestState,
     Run,
     StepRow,
@@ -30,30 +31,40 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._links: dict[tuple[str, RecordKind, str], Link] = {}
+        self._by_ledger: dict[tuple[str, RecordKind, str], str] = {}  # ledger id -> our number
+        self._rows: dict[tuple[str, str], StepRow] = {}
         self._watermarks: dict[tuple[str, RecordKind], datetime] = {}
+        self.ledger_copies: dict[tuple[str, RecordKind, str], Record] = {}
         self._runs: dict[str, Run] = {}
         self._steps: dict[str, list[StepRow]] = {}
         self._journal: dict[str, list[JournalEntry]] = {}
         self._attempts: dict[str, list[Attempt]] = {}
 
     # links
+    # Copies out and in, as a database would give: a caller never shares our objects. Shallow
+    # copies with their dicts copied are enough (the records inside are frozen), and cheap enough
+    # that bench/day.py measures the engine rather than deep copies.
     def links(self, connection_id: str, kind: RecordKind) -> list[Link]:
         return [
-            copy.deepcopy(link)
+            _copy_link(link)
             for (conn, k, _), link in sorted(self._links.items())
             if conn == connection_id and k == kind
         ]
 
     def link(self, connection_id: str, kind: RecordKind, local_number: str) -> Link | None:
         found = self._links.get((connection_id, kind, local_number))
-        return copy.deepcopy(found) if found else None
+        return _copy_link(found) if found else None
 
     def save_link(self, link: Link) -> None:
-        for key, other in list(self._links.items()):
-            same_ledger = other.ledger_id == link.ledger_id and key[2] != link.local_number
-            if key[0] == link.connection_id and key[1] == link.kind and same_ledger:
-                del self._links[key]
-        self._links[(link.connection_id, link.kind, link.local_number)] = copy.deepcopy(link)
+        # A ledger record is linked once: the link it had under another local number goes.
+        other = self._by_ledger.get((link.connection_id, link.kind, link.ledger_id))
+        if other is not None and other != link.local_number:
+            self._links.pop((link.connection_id, link.kind, other), None)
+        old = self._links.get((link.connection_id, link.kind, link.local_number))
+        if old is not None and self._by_ledger.get((link.connection_id, link.kind, old.ledger_id)) == link.local_number:
+            del self._by_ledger[(link.connection_id, link.kind, old.ledger_id)]
+        self._links[(link.connection_id, link.kind, link.local_number)] = _copy_link(link)
+        self._by_ledger[(link.connection_id, link.kind, link.ledger_id)] = link.local_number
 
     # watermarks
     def watermark(self, connection_id: str, kind: RecordKind) -> datetime | None:
@@ -62,12 +73,16 @@ class MemoryStore:
     def save_watermark(self, connection_id: str, kind: RecordKind, at: datetime) -> None:
         self._watermarks[(connection_id, kind)] = at
 
+    def keep_ledger_copy(self, connection_id: str, kind: RecordKind, record: Record) -> None:
+        self.ledger_copies[(connection_id, kind, record.ledger_id or "")] = record
+
     # runs and steps
     def create_run(self, run: Run, steps: Sequence[PlannedStep]) -> None:
         if run.id in self._runs:
             raise ValueError(f"Run {run.id} already exists")
         self._runs[run.id] = copy.deepcopy(run)
         self._steps[run.id] = [StepRow(run.id, seq, planned) for seq, planned in enumerate(steps)]
+        self._rows.update({(run.id, row.planned.id): row for row in self._steps[run.id]})
         self._journal[run.id] = []
         self._attempts[run.id] = []
 
@@ -81,13 +96,13 @@ class MemoryStore:
         self._runs[run_id].heartbeat_at = at
 
     def steps(self, run_id: str) -> list[StepRow]:
-        return copy.deepcopy(self._steps[run_id])
+        return [copy.copy(row) for row in self._steps[run_id]]  # planned steps and outcomes are frozen
 
     def _row(self, run_id: str, step_id: str) -> StepRow:
-        for row in self._steps[run_id]:
-            if row.planned.id == step_id:
-                return row
-        raise KeyError(f"No step {step_id} in run {run_id}")
+        try:
+            return self._rows[(run_id, step_id)]
+        except KeyError:
+            raise KeyError(f"No step {step_id} in run {run_id}") from None
 
     def replace_step(self, run_id: str, planned: PlannedStep) -> None:
         row = self._row(run_id, planned.id)
@@ -120,6 +135,10 @@ class MemoryStore:
 
     def attempts(self, run_id: str) -> list[Attempt]:
         return list(self._attempts[run_id])
+
+
+def _copy_link(link: Link) -> Link:
+    return replace(link, local_values=dict(link.local_values), ledger_values=dict(link.ledger_values))
 
 
 class MemoryLocalSide:

@@ -46,9 +46,9 @@ class Resolver:
             if not found.mine:
                 engine.finish(planned, self._foreign(planned))
             elif planned.step.operation == Operation.CREATE:
-                engine.succeed(planned, OutcomeStatus.CREATED, found.record)
+                engine.succeed(planned, OutcomeStatus.CREATED, found.record, ledger_copy=True)
             elif field_values(found.record) == field_values(planned.step.record):
-                engine.succeed(planned, OutcomeStatus.UPDATED, found.record)
+                engine.succeed(planned, OutcomeStatus.UPDATED, found.record, ledger_copy=True)
             # An update not visible yet stays open: resending it is safe (same key, same version).
 
     def duplicate(self, planned: PlannedStep, error: LedgerError) -> None:
@@ -63,7 +63,7 @@ class Resolver:
             fix = f"Delete the {words} copy in the ledger, then sync this again."
             engine.finish(planned, Outcome(OutcomeStatus.FAILED, code=error.code, message=message, fix=fix))
         elif found is not None and found.mine:
-            engine.succeed(planned, OutcomeStatus.CREATED, found.record)
+            engine.succeed(planned, OutcomeStatus.CREATED, found.record, ledger_copy=True)
         elif found is not None and isinstance(error, DuplicateName):
             engine.finish(planned, self._name_taken(planned, error, found.record))
         elif found is not None:
@@ -112,7 +112,7 @@ class Resolver:
             return
         if field_values(fresh) == field_values(step.record):
             # Our own earlier try landed; the "stale" version is the one it produced.
-            engine.succeed(planned, OutcomeStatus.UPDATED, fresh)
+            engine.succeed(planned, OutcomeStatus.UPDATED, fresh, ledger_copy=True)
             return
         link = engine.store.link(engine.connection_id, step.kind, planned.local_number)
         theirs = field_values(fresh)

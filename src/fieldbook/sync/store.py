@@ -98,6 +98,7 @@ class OutcomeStatus(StrEnum):
     UPDATED = "updated"
     LINKED = "linked"
     VOIDED = "voided"  # voided in the ledger (it keeps the record, amounts zeroed)
+    UNCHANGED = "unchanged"  # the ledger already holds the planned state (another run sent it)
     SKIPPED = "skipped"
     FAILED = "failed"
     CONFLICT = "conflict"  # needs the user: changed on both sides, or a foreign record in the way
@@ -176,6 +177,11 @@ class WatermarkStore(Protocol):
     def watermark(self, connection_id: str, kind: RecordKind) -> datetime | None: ...
 
     def save_watermark(self, connection_id: str, kind: RecordKind, at: datetime) -> None: ...
+
+    def keep_ledger_copy(self, connection_id: str, kind: RecordKind, record: Record) -> None:
+        """The ledger's copy of a record a run just wrote (or found) joins our copy of the ledger,
+        so a Compare planned from that copy sees it without reading the ledger again."""
+        ...
 
 
 class RunStore(Protocol):

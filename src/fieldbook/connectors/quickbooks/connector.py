@@ -49,21 +49,24 @@ from fieldbook.connectors.records import (
 from fieldbook.core.clock import Clock
 
 DEFAULT_BATCH_SIZE = 30  # §6: sources say 10, 30 or 50; 30 is the limits page's number
+RUN_CONCURRENCY = QBO_CONCURRENCY - 2
 
 
 def budget_key(settings: ConnectionSettings) -> str:
     """§9: the limits are per realm (and realm+app; one deployment is one app), so every
-    connector for one company, in any process, spends from one budget."""
-    return f"quickbooks:{settings.company_id or 'connection-' + settings.connection_id}"
+    connector for one company, in any process, spends from one budget. Keyed by the connection
+    (one company per connection), which is known before Connect learns the realm id: the calls
+    Connect makes count too."""
+    return f"quickbooks:connection-{settings.connection_id}"
 
 
 def shared_limiter(settings: ConnectionSettings, clock: Clock, budget: BudgetStore | None = None,
                    patience: float | None = None) -> Limiter:  # fmt: skip
     """A limiter over the company's shared budget. Without a store (pure tests, benches) the
     budget is this connector's own."""
-    concurrency = int(settings.options.get("concurrency", QBO_CONCURRENCY))
+    in_flight = int(settings.options.get("max_in_flight", QBO_CONCURRENCY))
     return Limiter(limits_from_options(QBO_LIMITS, settings.options), clock, budget, budget_key(settings),
-                   concurrency=concurrency, patience=patience)  # fmt: skip
+                   concurrency=in_flight, patience=patience)  # fmt: skip
 
 
 @register
@@ -87,7 +90,9 @@ class QuickBooksConnector(Connector):
                          company=company)  # fmt: skip
         self.session = OAuthSession(settings, endpoints_for(settings), self.tokens, client, clock)
         self.limiter = shared_limiter(settings, clock, budget, patience)
-        self.max_concurrency = max(1, self.limiter.concurrency)
+        # A run sends up to this many requests at once; the rest of the company's slots are left
+        # for the pages (which never wait for one).
+        self.max_concurrency = max(1, int(settings.options.get("concurrency", RUN_CONCURRENCY)))
         self.api = QboApi(settings, self.session, client, clock, self.limiter,
                           Backoff.from_options(settings.options), self._report)
         self.batch_size = int(settings.options.get("batch_size", DEFAULT_BATCH_SIZE))
