@@ -6,6 +6,7 @@ mapping.py translates to and from its own shapes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -136,6 +137,7 @@ class TaxCode:
     name: str
     rate: Decimal
     active: bool = True
+    rates: tuple[tuple[str, Decimal], ...] = ()  # its component rates: (the ledger's rate id, percent)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ class CompanyInfo:
     home_currency: str
     custom_numbers: bool = True
     ledger_computes_tax: bool = False
+    # Each tax code's component rates, kept with the reference lists read at Connect: a run
+    # sending our VAT per rate needs their ids and need not read them again (issue 10 §5).
+    tax_rates: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

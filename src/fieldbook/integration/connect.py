@@ -85,7 +85,9 @@ def candidate(connection: Connection) -> Connection:
 def _connector(cand: Connection, host_url: str, client: httpx.Client, store: _MemoryTokens) -> base.Connector:
     ledgers._import_connectors()
     cls = base.get_connector_class(cand.ledger)
-    return cls(ledgers.connection_settings(cand, host_url), store, client, ledgers.clock_factory(), None)
+    # The company's one rate budget (keyed by the connection): Connect's calls count like any other.
+    return cls(ledgers.connection_settings(cand, host_url), store, client, ledgers.clock_factory(), None,
+               budget=ledgers.budget_factory(), patience=ledgers.patience())  # fmt: skip
 
 
 def explain(exc: LedgerError, cand: Connection) -> str:

@@ -61,6 +61,7 @@ from fieldbook.sync.store import (
     StepRow,
     SyncStore,
     Transfer,
+    link_identity,
 )
 
 T = TypeVar("T")
@@ -202,7 +203,11 @@ class Engine:
         link = links.get(planned.local_number)
         if link is None or self.run_created is None or link.synced_at is None:
             return False
-        return link.synced_at >= self.run_created and dict(link.local_values) == dict(planned.local_values)
+        if link.synced_at < self.run_created or dict(link.local_values) != dict(planned.local_values):
+            return False
+        # The link Compare saw is still there, unchanged: nobody sent it since (a forced re-send of
+        # an unchanged record, or a re-creation after the ledger's copy was voided): it must go.
+        return link_identity(link) != planned.link_seen
 
     def _skipped_because(self, dep: StepRow | None) -> Outcome:
         if dep is None or dep.outcome is None:

@@ -16,7 +16,7 @@ from fieldbook.connectors.records import CustomerRecord, InvoiceRecord
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.keys import step_id
 from fieldbook.sync.normalise import field_label, field_values
-from fieldbook.sync.store import Mode, PlannedStep, Record, Transfer
+from fieldbook.sync.store import Mode, PlannedStep, Record, Transfer, link_identity
 
 VOID_CONFIRMED = "void"  # confirmed[key] for a record to void in the ledger
 
@@ -63,7 +63,11 @@ class _Planner:
         self.blocked: list[Blocked] = []
 
     def step_for(self, c: Compared) -> PlannedStep:
-        """The one step carrying out this compared record, or _NotPlanned."""
+        """The one step carrying out this compared record, or _NotPlanned. It remembers the link
+        Compare saw, so the engine can tell a record another run sent since from one to send."""
+        return replace(self._step_for(c), link_seen=link_identity(c.link))
+
+    def _step_for(self, c: Compared) -> PlannedStep:
         if c.totals is not None and c.action in (Action.ADD, Action.UPDATE, Action.CONFLICT):
             # Start Sync never sends what the ledger would refuse, nor, unless the user accepted
             # it on Compare, an invoice whose ledger totals would differ from ours or total 0.00.

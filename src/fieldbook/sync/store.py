@@ -87,10 +87,16 @@ class PlannedStep:
     local_values: Mapping[str, str] = field(default_factory=dict)
     ledger: Record | None = None
     note: str = ""
+    link_seen: str = ""  # the link Compare saw (link_identity), "" for none
 
     @property
     def id(self) -> str:
         return self.step.id
+
+
+def link_identity(link: Link | None) -> str:
+    """A link's ledger record and version as one comparable string ("" for no link)."""
+    return "" if link is None else f"{link.ledger_id}@{link.ledger_version or ''}"
 
 
 class OutcomeStatus(StrEnum):

@@ -150,6 +150,8 @@ class QuickBooksConnector(Connector):
         )
 
     def _tax_rates(self) -> dict[str, tuple[tuple[str, Decimal], ...]]:
+        if self._rates is None and self._company is not None and self._company.tax_rates:
+            self._rates = dict(self._company.tax_rates)  # as read at Connect (or Refresh from ledger)
         if self._rates is None:
             percent = {str(r["Id"]): Decimal(str(r.get("RateValue", 0))) for r in self.api.query_all("TaxRate")[0]}
             rates: dict[str, tuple[tuple[str, Decimal], ...]] = {}

@@ -64,9 +64,11 @@ def reference_data(api: QboApi) -> ReferenceData:
     tax_codes = []
     for code in api.query_all("TaxCode")[0]:
         details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-        rate = sum((rates.get(str((d.get("TaxRateRef") or {}).get("value")), Decimal(0)) for d in details),
-                   Decimal(0))
-        tax_codes.append(TaxCode(str(code["Id"]), str(code.get("Name", "")), rate, bool(code.get("Active", True))))
+        ids = [str((d.get("TaxRateRef") or {}).get("value", "")) for d in details]
+        parts = tuple((i, rates[i]) for i in ids if i in rates)
+        rate = sum((percent for _, percent in parts), Decimal(0))
+        tax_codes.append(TaxCode(str(code["Id"]), str(code.get("Name", "")), rate, bool(code.get("Active", True)),
+                                 parts))
     items = tuple(
         Item(str(i["Id"]), str(i.get("Name", "")), str(i.get("Sku", "")),
              str((i.get("IncomeAccountRef") or {}).get("value", "")), bool(i.get("Active", True)))
