@@ -77,6 +77,22 @@ def test_approval_control_returns_the_callback_url(sandbox: Sandbox, http: httpx
     assert reply.status_code == 200
 
 
+def test_approval_over_the_control_endpoint_as_fieldbook_connect_calls_it(sandbox: Sandbox,
+                                                                           http: httpx.Client) -> None:
+    other = sandbox.sage.seed_business(name="Bayside")
+    reply = http.post("/control/sage/approve_consent", json={"client_id": CLIENT_ID, "redirect_uri": REDIRECT,
+                                                            "state": "st-1", "realm_id": other})
+    assert reply.status_code == 200, reply.text
+    issued = token(http, grant_type="authorization_code", code=code_from(reply.json()["result"]),
+                   redirect_uri=REDIRECT).json()
+    assert api(http, issued["access_token"], other).status_code == 200
+    lead = http.get("/sage/v3.1/financial_settings", headers={"Authorization": f"Bearer {issued['access_token']}"})
+    assert lead.status_code == 200
+    refused = http.post("/control/sage/approve_consent", json={"client_id": "nobody", "redirect_uri": REDIRECT,
+                                                              "state": "s"})
+    assert (refused.status_code, refused.json()) == (409, {"error": "unknown client_id 'nobody'"})
+
+
 def test_code_exchange_gives_the_documented_token_response(sandbox: Sandbox, http: httpx.Client) -> None:
     reply = token(http, grant_type="authorization_code", code=consent_code(http), redirect_uri=REDIRECT)
     assert reply.status_code == 200, reply.text

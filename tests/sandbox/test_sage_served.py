@@ -58,6 +58,8 @@ def test_token_with_url_asks_a_memory_only_sandbox(tmp_path: Path) -> None:
         issued = _token(tmp_path, "--url", url)
         with _api(url, issued) as api:
             assert api.get("/contacts").json()["$total"] == 0
+        again = _token(tmp_path, "--url", url, "--business", issued["business_id"])
+        assert again["business_id"] == issued["business_id"]
     assert not (tmp_path / "var").exists()
 
 

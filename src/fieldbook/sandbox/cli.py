@@ -4,7 +4,7 @@
         serve every ledger's emulator on wall time
     sandbox token quickbooks|sage [--state FILE | --url http://127.0.0.1:8765] [--realm ID]
         issue tokens for the default (or given) company and print JSON: access_token,
-        refresh_token, realm_id, client_id, client_secret. With --state (the default) they go into
+        refresh_token, realm_id (Sage: business_id), client_id, client_secret. With --state (the default) they go into
         the state file under its lock, so a sandbox serving that file accepts them at once; with
         --url the running sandbox issues them through its control endpoint (memory-only too).
 
@@ -47,7 +47,8 @@ def _token_parser() -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--state", default=DEFAULT_STATE, help="the state file a served sandbox uses")
     where.add_argument("--url", default=None, help="ask the sandbox serving at this URL instead")
-    parser.add_argument("--realm", default=None, help="the company (QuickBooks realm, Sage business) id")
+    parser.add_argument("--realm", "--business", dest="realm", default=None,
+                        help="the company id (QuickBooks realm, Sage business)")
     return parser
 
 

@@ -85,7 +85,7 @@ class SageControl:
                      scope: str = "full_access", realm_id: str | None = None) -> dict[str, Any]:
         with self.app.store.lock:
             business = self._business(business_id or realm_id)
-            tokens.check_client(self._tree, client_id)
+            self._check_client(client_id)
             issued = tokens.issue(self._tree, client_id, business.id, self.app.clock.now(), scope)
             self._commit()
             secret = tokens.state(self._tree)["apps"][client_id]["secret"]
@@ -96,10 +96,17 @@ class SageControl:
         """The consent page's Allow, without a browser: the callback URL with code and state."""
         with self.app.store.lock:
             business = self._business(business_id or realm_id)
+            self._check_client(client_id)
             url = oauth.approval_url(self._tree, client_id, redirect_uri, state, business.id, scope,
                                      self.app.clock.now())
             self._commit()
             return url
+
+    def _check_client(self, client_id: str) -> None:
+        try:
+            tokens.check_client(self._tree, client_id)
+        except tokens.OAuthError as exc:
+            raise ControlError(f"unknown client_id {client_id!r}") from exc
 
     def expire_access_tokens(self) -> None:
         with self.app.store.lock:
