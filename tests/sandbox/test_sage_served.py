@@ -122,3 +122,23 @@ def test_consent_token_contact_invoice_incremental_list_void_deleted_since(serve
                                    "deleted_at": deleted_at, "void_reason": "Raised in error"}]
         exclusive = http.get("/sage/v3.1/sales_invoices", headers=auth, params={"deleted_since": deleted_at}).json()
         assert exclusive["$total"] == 0
+
+
+def test_the_state_file_keeps_the_books_and_tokens_exactly(tmp_path: Path) -> None:
+    """A restart (another Sandbox on the same file) sees the same records, amounts and times."""
+    from fieldbook.sandbox import Sandbox
+    from fieldbook.sandbox.common.clock import VirtualClock
+    from tests.sandbox.sage_helpers import Sage
+
+    state = tmp_path / "sandbox.json"
+    first = Sage(Sandbox(clock=VirtualClock(), state_file=state))
+    contact = first.create_contact("Acme Ltd", reference="ACME01")
+    invoice = first.create_invoice(contact["id"], [first.line(9.99, quantity=3, tax=5.99)])
+    since = invoice["updated_at"]
+    again = Sandbox(clock=VirtualClock(), state_file=state)
+    assert again.sage.default_business == first.business
+    second = Sage(again)
+    assert second.get(f"sales_invoices/{invoice['id']}", token=first.tokens["access_token"]).json() == invoice
+    listed = second.get("sales_invoices", params={"updated_or_created_since": since}).json()
+    assert [i["id"] for i in listed["$items"]] == [invoice["id"]]
+    assert second.create_invoice(contact["id"])["invoice_number"] == "SI-2"
