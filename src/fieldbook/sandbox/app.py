@@ -1,6 +1,7 @@
 """`Sandbox`: the store of every ledger, one clock, fault injection, and one WSGI app serving
 
-    /quickbooks/...   the QBO emulator (real paths after the prefix; Xero and Sage come later)
+    /quickbooks/...   the QBO emulator (real paths after the prefix; Xero comes later)
+    /sage/...         the Sage Accounting v3.1 emulator (real paths after the prefix)
     /control/...      the HTTP control endpoint (JSON)
     /                 an index linking each ledger's companies and books pages
 """
@@ -18,6 +19,9 @@ from fieldbook.sandbox.common.http import FAULT_ENVIRON_KEY, Request, Response, 
 from fieldbook.sandbox.common.store import Store
 from fieldbook.sandbox.quickbooks.api import Limits, QuickBooksApp, Settings
 from fieldbook.sandbox.quickbooks.control import QuickBooksControl
+from fieldbook.sandbox.sage.api import Limits as SageLimits
+from fieldbook.sandbox.sage.api import SageApp
+from fieldbook.sandbox.sage.control import SageControl
 
 RELAXED_FACTOR = 100  # relaxed limits: 50,000 requests/min per realm, 1,000/s per app
 
@@ -32,8 +36,11 @@ class Sandbox:
         self.qbo_settings = Settings()
         self._qbo = QuickBooksApp(self.store, self.clock, self.qbo_limits, self.qbo_settings)
         self.quickbooks = QuickBooksControl(self._qbo)
-        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo}
+        self.sage_limits = SageLimits(factor=RELAXED_FACTOR if relaxed_limits else 1)
+        self.sage = SageControl(SageApp(self.store, self.clock, self.sage_limits))
+        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo, "sage": self.sage.app}
         _ = self.quickbooks.default_realm  # every ledger starts with its default (UK) company
+        _ = self.sage.default_business
 
     @classmethod
     def served(cls, state_file: str | os.PathLike[str] | None = None, relaxed_limits: bool = False) -> Sandbox:

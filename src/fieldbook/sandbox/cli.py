@@ -2,9 +2,9 @@
 
     sandbox [--port 8765] [--host 127.0.0.1] [--state var/sandbox.json] [--relaxed]
         serve every ledger's emulator on wall time
-    sandbox token quickbooks [--state FILE | --url http://127.0.0.1:8765] [--realm REALM]
+    sandbox token quickbooks|sage [--state FILE | --url http://127.0.0.1:8765] [--realm ID]
         issue tokens for the default (or given) company and print JSON: access_token,
-        refresh_token, realm_id, client_id, client_secret. With --state (the default) they go into
+        refresh_token, realm_id (Sage: business_id), client_id, client_secret. With --state (the default) they go into
         the state file under its lock, so a sandbox serving that file accepts them at once; with
         --url the running sandbox issues them through its control endpoint (memory-only too).
 
@@ -26,8 +26,10 @@ from fieldbook.sandbox.common.clock import WallClock
 
 DEFAULT_PORT = 8765
 DEFAULT_STATE = str(os.path.join(os.environ.get("FIELDBOOK_VAR", "var"), "sandbox.json"))
-TOKEN_KEYS = ("access_token", "refresh_token", "realm_id", "client_id", "client_secret", "expires_in",
-              "x_refresh_token_expires_in", "token_type")
+TOKEN_KEYS = {"quickbooks": ("access_token", "refresh_token", "realm_id", "client_id", "client_secret",
+                              "expires_in", "x_refresh_token_expires_in", "token_type"),
+              "sage": ("access_token", "refresh_token", "business_id", "client_id", "client_secret",
+                       "expires_in", "refresh_token_expires_in", "token_type", "scope")}
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -41,18 +43,19 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def _token_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldbook sandbox token", description="Issue sandbox tokens.")
-    parser.add_argument("ledger", choices=["quickbooks"])
+    parser.add_argument("ledger", choices=sorted(TOKEN_KEYS))
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--state", default=DEFAULT_STATE, help="the state file a served sandbox uses")
     where.add_argument("--url", default=None, help="ask the sandbox serving at this URL instead")
-    parser.add_argument("--realm", default=None)
+    parser.add_argument("--realm", "--business", dest="realm", default=None,
+                        help="the company id (QuickBooks realm, Sage business)")
     return parser
 
 
-def _issue_over_http(url: str, realm: str | None) -> dict[str, Any]:
+def _issue_over_http(url: str, ledger: str, realm: str | None) -> dict[str, Any]:
     payload = {"realm_id": realm} if realm else {}
     try:
-        reply = httpx.post(f"{url.rstrip('/')}/control/quickbooks/issue_tokens", json=payload, timeout=30)
+        reply = httpx.post(f"{url.rstrip('/')}/control/{ledger}/issue_tokens", json=payload, timeout=30)
     except httpx.TransportError as exc:
         raise SystemExit(f"No sandbox answers at {url}: {exc}. Start one with `fieldbook sandbox`.") from None
     if reply.status_code != 200:
@@ -64,13 +67,14 @@ def _issue_over_http(url: str, realm: str | None) -> dict[str, Any]:
 def _token(argv: list[str]) -> int:
     args = _token_parser().parse_args(argv)
     if args.url:
-        issued = _issue_over_http(args.url, args.realm)
+        issued = _issue_over_http(args.url, args.ledger, args.realm)
     elif not args.state:
         raise SystemExit("Tokens issued into memory would be lost: give --state FILE or --url URL.")
     else:
         sandbox = Sandbox(clock=WallClock(), state_file=args.state)
-        issued = sandbox.quickbooks.issue_tokens(args.realm)
-    print(json.dumps({key: issued[key] for key in TOKEN_KEYS}, indent=2))
+        control = sandbox.sage if args.ledger == "sage" else sandbox.quickbooks
+        issued = control.issue_tokens(realm_id=args.realm)
+    print(json.dumps({key: issued[key] for key in TOKEN_KEYS[args.ledger]}, indent=2))
     return 0
 
 
