@@ -1,6 +1,7 @@
 """`Sandbox`: the store of every ledger, one clock, fault injection, and one WSGI app serving
 
-    /quickbooks/...   the QBO emulator (real paths after the prefix; Xero and Sage come later)
+    /quickbooks/...   the QBO emulator (real paths after the prefix)
+    /xero/...         the Xero emulator (real paths after the prefix)
     /control/...      the HTTP control endpoint (JSON)
     /                 an index linking each ledger's companies and books pages
 """
@@ -18,6 +19,9 @@ from fieldbook.sandbox.common.http import FAULT_ENVIRON_KEY, Request, Response, 
 from fieldbook.sandbox.common.store import Store
 from fieldbook.sandbox.quickbooks.api import Limits, QuickBooksApp, Settings
 from fieldbook.sandbox.quickbooks.control import QuickBooksControl
+from fieldbook.sandbox.xero.api import XeroApp
+from fieldbook.sandbox.xero.control import XeroControl
+from fieldbook.sandbox.xero.limits import Limits as XeroLimits
 
 RELAXED_FACTOR = 100  # relaxed limits: 50,000 requests/min per realm, 1,000/s per app
 
@@ -32,8 +36,12 @@ class Sandbox:
         self.qbo_settings = Settings()
         self._qbo = QuickBooksApp(self.store, self.clock, self.qbo_limits, self.qbo_settings)
         self.quickbooks = QuickBooksControl(self._qbo)
-        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo}
+        self.xero_limits = XeroLimits(factor=RELAXED_FACTOR if relaxed_limits else 1)
+        self._xero = XeroApp(self.store, self.clock, self.xero_limits)
+        self.xero = XeroControl(self._xero)
+        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo, "xero": self._xero}
         _ = self.quickbooks.default_realm  # every ledger starts with its default (UK) company
+        self.xero.default_tenant()
 
     @classmethod
     def served(cls, state_file: str | os.PathLike[str] | None = None, relaxed_limits: bool = False) -> Sandbox:
