@@ -142,7 +142,7 @@ def write(org: dict[str, Any], body: Any, now: datetime, create_only: bool, unit
         current.update({"Status": status, "AmountDue": Decimal("0.00"), "_updated": now})
         return current
     record: dict[str, Any] = copy.deepcopy(current) if current is not None else {}
-    contact = _resolve_contact(org, body["Contact"], now, errors) if "Contact" in body or current is None \
+    contact = _resolve_contact(org, body.get("Contact"), now, errors) if "Contact" in body or current is None \
         else org["contacts"].get(record["Contact"]["ContactID"])
     amounts = str(body.get("LineAmountTypes") or record.get("LineAmountTypes") or "Exclusive")
     if amounts not in lines.LINE_AMOUNT_TYPES:
