@@ -9,6 +9,7 @@ and their ids are not returned.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 from fieldbook.sandbox.common.http import Request, Response
 from fieldbook.sandbox.xero import contacts, invoices, payments, query
 from fieldbook.sandbox.xero.errors import ZERO_ID, Invalid, bad_request, no_data, not_found, validation_exception
-from fieldbook.sandbox.xero.timefmt import envelope_time, ms_datetime, parse_since
+from fieldbook.sandbox.xero.timefmt import envelope_time, ms_date, ms_datetime, parse_date, parse_since
 
 PROVIDER = "Fieldbook sandbox app"
 DEFAULT_PAGE_SIZE = 100
@@ -71,7 +72,7 @@ def write_batch(req: Request, plural: str, now: datetime, write_one: Callable[[A
         try:
             stored = write_one(element)
         except Invalid as exc:
-            echo = dict(element) if isinstance(element, dict) else {}
+            echo = _echo(element)
             echo.update({"StatusAttributeString": "ERROR", flag: True,
                          "ValidationErrors": [{"Message": m} for m in exc.messages]})
             results.append(echo)
@@ -82,6 +83,15 @@ def write_batch(req: Request, plural: str, now: datetime, write_one: Callable[[A
         return validation_exception([{ID_KEYS[plural]: ZERO_ID, **f} if ID_KEYS[plural] not in f else f
                                      for f in failures])
     return envelope(plural, results, now)
+
+
+def _echo(element: Any) -> dict[str, Any]:
+    """A failed element as Xero returns it: the input read back, its dates in Xero's format."""
+    echo = dict(element) if isinstance(element, dict) else {}
+    for key in ("Date", "DueDate"):
+        with contextlib.suppress(KeyError, ValueError):
+            echo[key] = ms_date(parse_date(echo[key]))
+    return echo
 
 
 def _page(req: Request, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
