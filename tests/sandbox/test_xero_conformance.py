@@ -5,7 +5,7 @@ and `IdentityApi(..., base_url=...)`; the token URL through `TokenApi`'s public 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -88,6 +88,10 @@ def test_contacts_create_read_update_query(served: Served) -> None:
     assert updated.first_name == "Jo" and updated.name == "SDK Ltd"
     found = api.get_contacts(tenant, where='ContactNumber=="SDK-1"', page=1, page_size=10)
     assert [c.contact_id for c in found.contacts] == [made.contact_id] and found.pagination.item_count == 1
+    since = served.sandbox.clock.now() - timedelta(seconds=1)  # what a changed-since read sends (wall time)
+    assert made.contact_id in [c.contact_id for c in api.get_contacts(tenant, if_modified_since=since).contacts]
+    later = served.sandbox.clock.now() + timedelta(hours=1)
+    assert api.get_contacts(tenant, if_modified_since=later).contacts == []
     by_number = api.get_contact_by_contact_number(tenant, "SDK-1").contacts[0]
     assert by_number.contact_id == made.contact_id
     with pytest.raises(NotFoundException):

@@ -149,6 +149,9 @@ def test_reads_filter_and_only_paged_reads_carry_lines(xero: Xero) -> None:
     assert [i["InvoiceID"] for i in where["Invoices"]] == [one["InvoiceID"]]
     assert xero.ok(xero.get("Invoices/J-1"))["Invoices"][0]["InvoiceID"] == one["InvoiceID"]
     assert xero.ok(xero.get("Invoices", params={"searchTerm": "job"}))["Invoices"][0]["InvoiceNumber"] == "J-1"
+    xero.create_invoice(a, InvoiceNumber="J-3", Date="2026-12-01")
+    dated = xero.ok(xero.get("Invoices", params={"where": "Date >= DateTime(2026, 12, 01)", "order": "Date DESC"}))
+    assert [i["InvoiceNumber"] for i in dated["Invoices"]] == ["J-3"]
 
 
 def test_idempotency_key_replays_the_same_request_and_refuses_a_different_one(xero: Xero) -> None:

@@ -107,3 +107,19 @@ def test_throttle_fault_is_a_429_with_the_headers(sandbox: Sandbox, xero: Xero) 
     refused = xero.get("Contacts")
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "7"
     assert refused.headers["X-Rate-Limit-Problem"] == "minute"
+
+
+def test_token_and_server_faults(sandbox: Sandbox, xero: Xero) -> None:
+    sandbox.faults.add(kind="http_503", ledger="xero")
+    assert xero.get("Contacts").status_code == 503
+    sandbox.faults.add(kind="expired_token", ledger="xero")
+    expired = xero.get("Contacts")
+    assert expired.status_code == 401 and expired.json()["Detail"].startswith("TokenExpired")
+    xero.tokens = sandbox.xero.issue_tokens()
+    assert xero.get("Contacts").status_code == 200
+    sandbox.faults.add(kind="revoked", ledger="xero")
+    assert xero.get("Contacts").status_code == 401
+    refreshed = xero.http.post("/xero/connect/token", data={
+        "grant_type": "refresh_token", "refresh_token": xero.tokens["refresh_token"],
+        "client_id": xero.tokens["client_id"], "client_secret": xero.tokens["client_secret"]})
+    assert refreshed.status_code == 400 and refreshed.json() == {"error": "invalid_grant"}
