@@ -128,3 +128,13 @@ def test_if_modified_since_in_iso_and_rfc1123(xero: Xero, clock: VirtualClock) -
     assert names(xero.ok(xero.get("Contacts", headers={"If-Modified-Since": iso}))) == ["New Ltd"]
     rfc = (since - timedelta(seconds=0)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert names(xero.ok(xero.get("Contacts", headers={"If-Modified-Since": rfc}))) == ["New Ltd"]
+
+
+def test_order_by_updated_date_keeps_the_time_of_day(xero: Xero, clock: VirtualClock) -> None:
+    for name in ("Zed Ltd", "Amy Ltd", "Mid Ltd"):
+        xero.create_contact(name)
+        clock.advance(1)
+    assert names(xero.ok(xero.get("Contacts", params={"order": "UpdatedDateUTC DESC"}))) == \
+        ["Mid Ltd", "Amy Ltd", "Zed Ltd"]
+    assert names(xero.ok(xero.get("Contacts", params={
+        "where": "UpdatedDateUTC >= DateTime(2026, 11, 02, 09, 00, 01)", "order": "Name"}))) == ["Amy Ltd", "Mid Ltd"]

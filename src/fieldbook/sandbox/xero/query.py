@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from fieldbook.sandbox.xero.errors import query_error
-from fieldbook.sandbox.xero.timefmt import MS_DATE, parse_date
+from fieldbook.sandbox.xero.timefmt import MS_DATE
 
 TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>==|!=|<=|>=|&&|\|\||[<>=!(),.])'
                    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*))")
@@ -132,7 +132,11 @@ class _Parser:
                 self.take(",")
                 parts.append(int(self.value()))
             self.take(")")
-            return date(*parts[:3])
+            if len(parts) < 3:
+                raise query_error("DateTime needs a year, a month and a day")
+            y, m, d, *rest = parts
+            hh, mm, ss = [*rest, 0, 0, 0][:3]
+            return datetime(y, m, d, hh, mm, ss, tzinfo=UTC)
         raise query_error(f"Unexpected {text!r} in the where clause")
 
 
@@ -157,7 +161,8 @@ def _normal(value: Any) -> Any:
     if isinstance(value, str):
         match = MS_DATE.match(value)
         if match:
-            return date.fromisoformat(parse_date(value))
+            # Full precision (ordering by UpdatedDateUTC); Date fields are midnight UTC.
+            return datetime.fromtimestamp(int(match.group("ms")) / 1000, tz=UTC)
         return value.casefold()
     if isinstance(value, float | int) and not isinstance(value, bool):
         return Decimal(str(value))
