@@ -9,6 +9,7 @@ import pytest
 from fieldbook.sandbox import Sandbox
 from fieldbook.sandbox.common.clock import VirtualClock
 from tests.sandbox.helpers import Qbo
+from tests.sandbox.xero_helpers import Xero
 
 
 @pytest.fixture
@@ -31,5 +32,12 @@ def qbo(sandbox: Sandbox) -> Iterator[Qbo]:
 @pytest.fixture
 def us_qbo(sandbox: Sandbox) -> Iterator[Qbo]:
     client = Qbo(sandbox, sandbox.quickbooks.seed_company(country="US"))
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def xero(sandbox: Sandbox) -> Iterator[Xero]:
+    client = Xero(sandbox)
     yield client
     client.http.close()

@@ -1,6 +1,7 @@
 """`Sandbox`: the store of every ledger, one clock, fault injection, and one WSGI app serving
 
-    /quickbooks/...   the QBO emulator (real paths after the prefix; Xero comes later)
+    /quickbooks/...   the QBO emulator (real paths after the prefix)
+    /xero/...         the Xero emulator (real paths after the prefix)
     /sage/...         the Sage Accounting v3.1 emulator (real paths after the prefix)
     /control/...      the HTTP control endpoint (JSON)
     /                 an index linking each ledger's companies and books pages
@@ -22,6 +23,9 @@ from fieldbook.sandbox.quickbooks.control import QuickBooksControl
 from fieldbook.sandbox.sage.api import Limits as SageLimits
 from fieldbook.sandbox.sage.api import SageApp
 from fieldbook.sandbox.sage.control import SageControl
+from fieldbook.sandbox.xero.api import XeroApp
+from fieldbook.sandbox.xero.control import XeroControl
+from fieldbook.sandbox.xero.limits import Limits as XeroLimits
 
 RELAXED_FACTOR = 100  # relaxed limits: 50,000 requests/min per realm, 1,000/s per app
 
@@ -38,8 +42,12 @@ class Sandbox:
         self.quickbooks = QuickBooksControl(self._qbo)
         self.sage_limits = SageLimits(factor=RELAXED_FACTOR if relaxed_limits else 1)
         self.sage = SageControl(SageApp(self.store, self.clock, self.sage_limits))
-        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo, "sage": self.sage.app}
+        self.xero_limits = XeroLimits(factor=RELAXED_FACTOR if relaxed_limits else 1)
+        self._xero = XeroApp(self.store, self.clock, self.xero_limits)
+        self.xero = XeroControl(self._xero)
+        self.ledgers: dict[str, Any] = {"quickbooks": self._qbo, "xero": self._xero, "sage": self.sage.app}
         _ = self.quickbooks.default_realm  # every ledger starts with its default (UK) company
+        self.xero.default_tenant()
         _ = self.sage.default_business
 
     @classmethod

@@ -1,0 +1,1 @@
+"""The Xero Accounting API 2.0 emulator, mounted under `/xero` (reference: shared/reference/xero.md)."""
