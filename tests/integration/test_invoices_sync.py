@@ -100,7 +100,7 @@ def test_editing_a_transferred_job_reappears_as_an_update(
     assert Decimal(str(invoice["TotalAmt"])) == Decimal("180.00")
 
 
-def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated_unless_flagged_and_selected(
+def test_an_invoice_voided_in_the_ledger_is_shown_and_recreated_once_only_when_flagged_and_selected(
         client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     job = make_job(org_a, closed=True, flagged=True)
     sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
@@ -111,15 +111,27 @@ def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated_unless_fla
     rows = compare(client_a, "jobs")
     assert rows[job.number]["label"] == "Add" and rows[job.number]["selectable"]
     assert "voided in the ledger, and its flags were set again" in rows[job.number]["reason"]
-    # Selected: QuickBooks keeps the voided copy under the number, and the run says so plainly
-    # (never "created" by finding the voided one).
+    # Selected: QuickBooks keeps the voided copy under the number, so the re-create says
+    # include=allowduplicatedocnum; its reply is lost (the write committed), and the lookup by
+    # number finds the new invoice, never the voided one: created once.
+    sandbox.faults.add(kind="commit_then_drop", count=1, match="/batch")
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
-    step = run.steps.get(local_number=job.number)
-    assert step.status == "failed" and "keeps our voided invoice" in step.outcome["message"], step.outcome
-    assert "Delete the voided copy" in step.outcome["fix"]
-    assert len(ledger_invoices(sandbox, job.number)) == 1
-    # Deleted there as the fix says: the next Add creates it again, once.
+    assert run.counts == {"created": 1}, (run.counts, list(run.steps.values("outcome")))
+    invoices = ledger_invoices(sandbox, job.number)
+    assert len(invoices) == 2 and sandbox.faults.fired()
+    [again] = [i for i in invoices if i["Id"] != link.ledger_id]
+    assert not str(again.get("PrivateNote", "")).startswith("Voided")
+    assert ExternalLink.objects.get(kind="invoice", local_number=job.number).ledger_id == again["Id"]
+    assert compare(client_a, "jobs") == {}  # flags cleared: nothing more to send
+
+
+def test_an_invoice_deleted_in_the_ledger_is_recreated_once_when_flagged_and_selected(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
     sandbox.quickbooks.delete_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    Job.objects.filter(pk=job.pk).set_flags(True, True)
     row = compare(client_a, "jobs")[job.number]
     assert row["label"] == "Add" and "deleted in the ledger" in row["reason"]
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)

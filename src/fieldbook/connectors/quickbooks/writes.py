@@ -83,10 +83,24 @@ def prepare(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
     an invoice waits until its customer's id is known (the engine fills customer_ledger_id)."""
     customers = [s for s in steps if s.kind == RecordKind.CUSTOMER]
     invoices = [s for s in steps if s.kind == RecordKind.INVOICE and _ready(s)]
+    # §4: QBO keeps a voided invoice under its DocNumber and refuses the number again (6140)
+    # unless the request says include=allowduplicatedocnum. The parameter covers a whole batch,
+    # so only re-creates of invoices voided in the ledger go in requests carrying it: any other
+    # duplicate number is still refused.
+    again = [s for s in invoices if _recreates_voided(s)]
+    invoices = [s for s in invoices if not _recreates_voided(s)]
     used: set[str] = set()
     requests = [_render(settings, ctx, chunk, used) for chunk in _chunks(customers, size)]
     requests += [_render(settings, ctx, chunk, used) for chunk in _chunks(invoices, size)]
+    requests += [_render(settings, ctx, chunk, used, ALLOW_DUPLICATE_NUMBER) for chunk in _chunks(again, size)]
     return requests
+
+
+ALLOW_DUPLICATE_NUMBER = (("include", "allowduplicatedocnum"),)
+
+
+def _recreates_voided(step: Step) -> bool:
+    return step.operation == Operation.CREATE and bool(step.replaces_voided)
 
 
 def _ready(step: Step) -> bool:
@@ -97,7 +111,8 @@ def _ready(step: Step) -> bool:
     return not step.depends_on
 
 
-def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[Step], used: set[str]) -> Request:
+def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[Step], used: set[str],
+            params: tuple[tuple[str, str], ...] = ()) -> Request:
     items: list[dict[str, Any]] = []
     parts: list[tuple[str, str]] = []
     for index, step in enumerate(steps, start=1):
@@ -134,6 +149,7 @@ def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
         path="batch",
         members=members,
         body=body,
+        params=params,
         parts=tuple(parts),
     )
 
@@ -146,7 +162,7 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
     replies: dict[str, dict[str, Any]] = {}
     smaller: int | None = None
     if items:
-        attempt, smaller = _send_items(api, request.key, request.body, items, replies, None)
+        attempt, smaller = _send_items(api, request, request.key, request.body, items, replies, None)
     else:
         attempt = Attempt(key=request.key, status=None, duration_ms=0, excerpt="not sent: nothing QuickBooks can take")
     results = []
@@ -161,11 +177,16 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
     return SendOutcome(results=tuple(results), attempt=attempt), smaller
 
 
-def _send_items(api: QboApi, key: str, body: bytes, items: list[dict[str, Any]],
+def _send_items(api: QboApi, request: Request, key: str, body: bytes, items: list[dict[str, Any]],
                 replies: dict[str, dict[str, Any]], smaller: int | None) -> tuple[Attempt, int | None]:
-    """`body` is sent byte for byte; only the halves after a 1040 are rendered here."""
+    """`body` is sent byte for byte, with the request's query parameters; only the halves after
+    a 1040 are rendered here."""
     try:
-        reply, attempt = api.batch(body, key, len(items))
+        if request.params:
+            reply, attempt = api.exchange("POST", request.path, params=request.params, body=body, key=key,
+                                          items=len(items))
+        else:
+            reply, attempt = api.batch(body, key, len(items))
     except LedgerError as error:
         if error.code == "1040" and len(items) > 1:
             # Nothing was saved (§8). The halves get keys derived from this one, so a resend of
@@ -174,8 +195,8 @@ def _send_items(api: QboApi, key: str, body: bytes, items: list[dict[str, Any]],
             smaller = min(half, smaller or half)
             for n, part in enumerate((items[:half], items[half:])):
                 sub_key = uuid.uuid5(KEY_NAMESPACE, f"{key}|1040|{n}").hex
-                attempt, smaller = _send_items(api, sub_key, dumps({"BatchItemRequest": part}), part, replies,
-                                               smaller)
+                attempt, smaller = _send_items(api, request, sub_key, dumps({"BatchItemRequest": part}), part,
+                                               replies, smaller)
             return attempt, smaller
         if isinstance(error, Retriable | Uncertain | ReconnectRequired):
             raise
