@@ -195,3 +195,16 @@ def test_a_job_whose_ledger_total_differs_shows_both(client_a, org_a, books, san
     link.save()
     page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "Total in QuickBooks Online: 911.97 · ours: 911.98 — they differ" in page
+
+
+def test_a_job_beyond_the_limits_every_ledger_accepts_cannot_be_sent(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    # Saved without the forms (before the limits existed, say): the adversarial pass's line.
+    job = make_job(org_a, lines=(("999999999", "9999999999.9999", "VAT20"),), closed=True, flagged=True)
+    row = compare(client_a, "jobs")[job.number]
+    assert "quantity 999,999,999 is beyond the 999,999 every ledger accepts" in row["problem"]
+    page = client_a.get(reverse("integration:transfer", args=["quickbooks", "jobs"]), {"compare": "1"})
+    assert "Cannot be sent: Line 1" in page.content.decode()
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert not run.steps.filter(kind="invoice").exists() and not ledger_invoices(sandbox, job.number)
+    assert "999,999 every ledger accepts" in str(run.blocked)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from fieldbook.connectors.base import Connector, RecordKind
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
 from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.core import bounds
 from fieldbook.integration import ledgers, mirror
 from fieldbook.integration.connect import mark_reconnect
 from fieldbook.integration.models import Connection, SyncRun
@@ -38,6 +39,7 @@ from fieldbook.integration.store import DjangoSyncStore
 from fieldbook.jobs.models import Job
 from fieldbook.sync.apply import Engine
 from fieldbook.sync.compare import Action, Compared, compare
+from fieldbook.sync.limits import Limits
 from fieldbook.sync.plan import Selection, plan
 from fieldbook.sync.store import Run, RunState, Transfer
 
@@ -58,6 +60,11 @@ class AlreadyRunning(Exception):
             f"{timezone.localtime(run.created_at):%d %b %Y %H:%M}). Wait for it to finish."
         )
         self.run = run
+
+
+# What the forms enforce (core/bounds), checked again on Compare: an invoice saved before the
+# limits, or by a command, is refused there with the limit named rather than sent.
+LIMITS = Limits(bounds.MAX_AMOUNT, bounds.MAX_UNIT_PRICE, bounds.MAX_QUANTITY)
 
 
 def transfer_for(option: str, direction: str = "up") -> Transfer:
@@ -125,7 +132,7 @@ def _compare(connection: Connection, option: str, direction: str, conn: Connecto
     ledger_invoices = mirror.refresh(conn, RecordKind.INVOICE, store)
     # Every document here has both flags set: a transferred one was flagged again (re-send).
     found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
-                    predict_totals=conn.predict_totals, resend=True)  # fmt: skip
+                    predict_totals=conn.predict_totals, resend=True, limits=LIMITS)  # fmt: skip
     # The customers these invoices name, as Compare sees them going up: a new one is created
     # (or linked) before its invoices.
     wanted = {i.customer_number for i in invoices}
