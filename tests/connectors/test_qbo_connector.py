@@ -269,3 +269,19 @@ def test_every_throttle_shape_is_backed_off(clock: VirtualClock, variant: str) -
     assert f.run(connector, f.customer_steps([f.customer(1)]))["c-C0001"].status == ResultStatus.CREATED
     assert clock.monotonic() - start >= 1.0  # backed off: about a second, the minute being unspent
     assert ledger.attempts[-2].error_class == "Retriable" and ledger.attempts[-1].status == 200
+
+
+def test_customer_notes_too_long_for_the_ledger_are_refused_never_cut(clock: VirtualClock) -> None:
+    ledger = QuickBooksHarness(clock)
+    connector = ledger.connector()
+    room = 2000 - len("fieldbook:acme:C0001") - 1  # QBO Notes hold 2,000 characters, our marker included
+    fits, too_long = f.customer(1, notes="n" * room), f.customer(2, notes="n" * (room + 1))
+    results = f.run(connector, f.customer_steps([fits, too_long]))
+    assert results["c-C0001"].status == ResultStatus.CREATED, results["c-C0001"].error
+    [stored] = ledger.ledger_customers()
+    assert stored["Notes"] == f"{fits.notes}\nfieldbook:acme:C0001"  # whole
+    refused = results["c-C0002"]
+    assert refused.status == ResultStatus.FAILED and refused.error is not None
+    assert refused.error.code == "notes_too_long" and refused.error.field == "Notes"
+    assert f"{room + 1:,} characters, at most {room:,}" in refused.error.message
+    assert "never cut" in refused.error.message and "Shorten the notes" in refused.error.fix

@@ -208,3 +208,19 @@ def test_a_job_beyond_the_limits_every_ledger_accepts_cannot_be_sent(
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
     assert not run.steps.filter(kind="invoice").exists() and not ledger_invoices(sandbox, job.number)
     assert "999,999 every ledger accepts" in str(run.blocked)
+
+
+def test_a_job_description_longer_than_the_ledgers_memo_is_refused_never_cut(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True, flagged=True, description="Boiler service. " * 62 + "Done")  # 996
+    longer = make_job(org_a, closed=True, flagged=True, description="Boiler service. " * 63)  # 1,008 characters
+    rows = compare(client_a, "jobs")
+    assert not rows[job.number]["problem"]
+    assert "memo (the job's description) is longer than the 1,000 characters" in rows[longer.number]["problem"]
+    assert "(1,008 characters)" in rows[longer.number]["problem"]
+    run = sync(client_a, "jobs", [job.number, longer.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 2}, (run.counts, run.blocked)  # the customer and the shorter job
+    [sent] = ledger_invoices(sandbox, job.number)
+    assert sent["CustomerMemo"]["value"] == job.description  # whole
+    assert not ledger_invoices(sandbox, longer.number)
+    assert "1,000 characters" in str(run.blocked)

@@ -30,6 +30,7 @@ from fieldbook.connectors.errors import LedgerError, Permanent, ReconnectRequire
 from fieldbook.connectors.quickbooks import faults
 from fieldbook.connectors.quickbooks.api import QboApi, dumps
 from fieldbook.connectors.quickbooks.mapping import (
+    NOTES_MAX,
     InvoiceContext,
     customer_body,
     customer_from_qbo,
@@ -54,6 +55,10 @@ _REFUSALS = {
                        "Reduce the credit, or give it the tax code of the lines it is for."),
     "number_too_long": ("The invoice number is longer than QuickBooks' 21 characters.",
                         "Use a shorter number prefix in Settings."),
+    "memo_too_long": ("The invoice's memo (the job's description) is longer than the 1,000 characters QuickBooks "
+                      "prints.", "Shorten the description to 1,000 characters or fewer, then sync again."),
+    "notes_too_long": ("The customer's notes are longer than QuickBooks keeps beside Fieldbook's marker (2,000 "
+                       "characters in all); they are never cut.", "Shorten the notes in Fieldbook, then sync again."),
     "unmapped_tax": ("A tax code on this invoice is not mapped to a QuickBooks tax code.",
                      "Map the tax code in Settings, then sync again."),
     "tax_group": ("A tax code on this invoice is mapped to a QuickBooks tax code that is missing or has "
@@ -120,6 +125,10 @@ def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
         ours = record.marker or marker(settings.org_slug, record.number)
         bid = str(index)  # §6: bId ≤ 10 characters when a requestid is sent
         if isinstance(record, CustomerRecord):
+            room = NOTES_MAX - len(ours) - 1  # the notes share QBO's Notes with our marker
+            if len(record.notes) > room:
+                parts.append((step.id, f"!notes_too_long:{len(record.notes):,} characters, at most {room:,}"))
+                continue
             name = display_name(record.name)
             if name.casefold() in used:
                 name = unique_name(record.name, record.number)  # DisplayName is unique (§3)
@@ -170,7 +179,8 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
         if handle.startswith("!"):
             code = handle[1:].split(":", 1)[0]
             message, fix, detail = refusal_text(handle[1:])
-            error = Permanent(message, code=code, fix=fix, detail=detail, field="Line" if code != "no_customer" else "")
+            field = {"no_customer": "", "memo_too_long": "CustomerMemo", "notes_too_long": "Notes"}.get(code, "Line")
+            error = Permanent(message, code=code, fix=fix, detail=detail, field=field)
             results.append(StepResult(step_id, ResultStatus.FAILED, error=error))
             continue
         results.append(_result(step_id, by_bid[handle], replies.get(handle)))
