@@ -276,3 +276,14 @@ def test_a_downloaded_update_too_long_for_our_fields_leaves_the_customer_as_it_w
                                                address=replace(record.address, city="C" * 101)))
     customer.refresh_from_db()
     assert (customer.name, customer.city) == ("Hir Ltd", "Cardiff")
+
+
+def test_a_downloaded_name_with_a_direction_control_is_refused_as_the_forms_refuse_it(org_a):  # type: ignore[no-untyped-def]
+    from fieldbook.connectors.records import CustomerRecord
+    from fieldbook.integration.records import DjangoLocalSide, Refused
+
+    spoof = CustomerRecord(number="", name="Smith \u202eLtd", ledger_id="91")
+    with pytest.raises(Refused, match="direction-control character") as refused:
+        DjangoLocalSide(org_a).create_customer(spoof)
+    assert "Correct the name in the ledger" in refused.value.fix
+    assert not Customer.objects.filter(organisation=org_a).exists()

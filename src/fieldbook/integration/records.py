@@ -14,7 +14,7 @@ from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord, LedgerState
 from fieldbook.contracts.models import ServiceInvoice, ServiceInvoiceLine
-from fieldbook.core import money
+from fieldbook.core import bounds, money
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
 from fieldbook.jobs.models import Job, JobLine
@@ -178,13 +178,21 @@ class DjangoLocalSide:
                 doc.save(update_fields=["ready_for_invoice", "transfer_to_accounts", "transferred_version"])
 
 
-class TooLong(ValueError):
-    """A ledger value longer than our field holds: the record is refused, never cut (issue 11)."""
+class Refused(ValueError):
+    """A ledger value our forms would refuse: the record is not saved (never cut or changed), and
+    the run says which field and what to do."""
 
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+class TooLong(Refused):
     def __init__(self, label: str, length: int, limit: int) -> None:
         super().__init__(f"its {label} in the ledger is {length:,} characters long; Fieldbook keeps at most "
-                         f"{limit:,} and never cuts it.")  # fmt: skip
-        self.fix = f"Shorten the {label} in the ledger to {limit:,} characters or fewer, then compare and sync again."
+                         f"{limit:,} and never cuts it.",
+                         f"Shorten the {label} in the ledger to {limit:,} characters or fewer, then compare and "
+                         "sync again.")  # fmt: skip
 
 
 def _write(c: Customer, r: CustomerRecord) -> None:
@@ -200,5 +208,8 @@ def _write(c: Customer, r: CustomerRecord) -> None:
         limit = getattr(model_field, "max_length", None)
         if limit is not None and len(value) > limit:
             raise TooLong(str(getattr(model_field, "verbose_name", name)).lower(), len(value), limit)
+    if message := bounds.text_error(values["name"], "name in the ledger"):
+        raise Refused(f"{message[0].lower()}{message[1:]}", "Correct the name in the ledger, then compare and sync "
+                      "again.")  # fmt: skip
     for name, value in values.items():
         setattr(c, name, value)
