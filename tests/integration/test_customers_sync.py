@@ -287,3 +287,22 @@ def test_a_downloaded_name_with_a_direction_control_is_refused_as_the_forms_refu
         DjangoLocalSide(org_a).create_customer(spoof)
     assert "Correct the name in the ledger" in refused.value.fix
     assert not Customer.objects.filter(organisation=org_a).exists()
+
+
+def test_the_run_page_of_a_run_still_waiting_shows_its_update_steps(
+        client_a, org_a, connected, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    saved = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    customer = Customer.objects.create(organisation=org_a, account_ref="WAIT-1", name="Wait Ltd")
+    sync(client_a, ["WAIT-1"], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(local_number="WAIT-1")
+    settings.TASKS = saved  # no worker from here: the next run stays queued
+    customer.email = "wait@example.test"
+    customer.save()
+    client_a.post(START, {"selected": ["WAIT-1"], "direction": "up"})
+    run = SyncRun.objects.exclude(state="done").get()
+    # Its update step has no outcome yet, but knows the ledger record it updates.
+    response = client_a.get(reverse("integration:run", args=[run.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "WAIT-1" in page and ">open</a>" in page and link.ledger_id in page

@@ -40,7 +40,8 @@ def _record(step: SyncStep) -> dict[str, Any]:
 
 
 def run_rows(run: SyncRun) -> list[SyncStep]:
-    """The run's steps, each with `record_number`, `record_name`, `record_url` and `ledger_link`."""
+    """The run's steps, each with `record_number`, `record_name`, `record_url`, `ledger_link` and
+    `ledger_label`."""
     steps = list(run.steps.all())
     # A download creates our record during the run: its number is the link made to the ledger id.
     created = {
@@ -63,5 +64,8 @@ def run_rows(run: SyncRun) -> list[SyncStep]:
         pk = urls.get(number) if not step.local_number and step.kind == "customer" else None
         step.record_url = reverse("customers:detail", args=[pk]) if pk else ""  # type: ignore[attr-defined]
         step.ledger_link = ledger_url(run.connection, step.kind, ledger_id)  # type: ignore[attr-defined]
+        # A step still waiting has no outcome, only the ledger id it updates (never a 500).
+        outcome = step.outcome or {}
+        step.ledger_label = outcome.get("ledger_number") or outcome.get("ledger_id") or "open"  # type: ignore[attr-defined]
     return steps
 
