@@ -297,3 +297,16 @@ def test_an_invoice_total_beyond_the_limit_cannot_be_sent_and_one_within_is_unto
     ok = invoice("J1072", "C001", line("Largest", "1", "83333333.32"))
     (c,) = compare(Transfer.INVOICES_UP, ORG, [ok], [], [], limits=LIMITS)
     assert c.totals is None
+
+
+@pytest.mark.parametrize("state", [LedgerState.VOIDED, LedgerState.DELETED])
+def test_a_re_create_after_a_void_in_the_ledger_names_the_voided_copy(state: LedgerState) -> None:
+    from tests.sync.test_compare import J1
+
+    link = linked(J1, theirs(J1, "130"))
+    ledger = [theirs(J1, "130", "2", state=state)] if state == LedgerState.VOIDED else []
+    cs = compare(Transfer.INVOICES_UP, ORG, [J1], ledger, [link], resend=True)
+    [step] = [s.step for s in _plan(cs, select(J1.number)).steps if s.step.kind == RecordKind.INVOICE]
+    assert step.operation == Operation.CREATE and step.record.ledger_id is None
+    # Only a voided copy keeps the number in the ledger: the connector may then allow a duplicate.
+    assert step.replaces_voided == ("130" if state == LedgerState.VOIDED else "")
