@@ -220,6 +220,33 @@ def test_duplicate_number_then_lookup_says_mine(clock: VirtualClock) -> None:
     assert found is not None and found.mine and found.record.ledger_id == first["i-J0001"].ledger_id
 
 
+def test_an_invoice_voided_in_the_ledger_is_recreated_under_its_number_only_when_replacing_it(
+        clock: VirtualClock) -> None:
+    ledger = QuickBooksHarness(clock)
+    connector = ledger.connector()
+    first = f.push(connector, [f.customer(1)], [f.invoice(1, "C0001")])
+    voided = first["i-J0001"].ledger_id
+    ledger.sandbox.quickbooks.void_invoice(ledger.realm, voided)
+    [step] = f.invoice_steps([f.invoice(1, "C0001")], {"C0001": first["c-C0001"].ledger_id}, depends=False)
+    # An ordinary create under the number is still a duplicate (6140): nothing said it replaces.
+    plain = f.run(connector, [replace(step, id="i-J0001-plain")])["i-J0001-plain"]
+    assert plain.status == ResultStatus.FAILED and plain.error is not None and plain.error.code == "6140"
+    # The re-create the user selected after the void goes alone, with include=allowduplicatedocnum.
+    again = replace(step, id="i-J0001-again", replaces_voided=voided)
+    other = replace(step, id="i-J0002", record=replace(step.record, number="J0002"))
+    by_members = {r.members: r.params for r in connector.prepare([again, other])}
+    assert by_members == {("i-J0002",): (), ("i-J0001-again",): (("include", "allowduplicatedocnum"),)}
+    made = f.run(connector, [again])["i-J0001-again"]
+    assert made.status == ResultStatus.CREATED, made.error
+    assert made.ledger_id != voided and made.ledger_number == "J0001"
+    assert sorted(i["Id"] for i in ledger.ledger_invoices() if i["DocNumber"] == "J0001") == sorted([voided,
+                                                                                                     made.ledger_id])
+    # After an uncertain outcome the lookup by number finds the new invoice, not the voided one.
+    found = connector.lookup(again)
+    assert found is not None and found.mine and found.record.ledger_id == made.ledger_id
+    assert found.record.state == LedgerState.ACTIVE
+
+
 def test_incremental_invoices_report_deleted_and_voided(clock: VirtualClock) -> None:
     ledger = QuickBooksHarness(clock)
     connector = ledger.connector()
@@ -242,3 +269,19 @@ def test_every_throttle_shape_is_backed_off(clock: VirtualClock, variant: str) -
     assert f.run(connector, f.customer_steps([f.customer(1)]))["c-C0001"].status == ResultStatus.CREATED
     assert clock.monotonic() - start >= 1.0  # backed off: about a second, the minute being unspent
     assert ledger.attempts[-2].error_class == "Retriable" and ledger.attempts[-1].status == 200
+
+
+def test_customer_notes_too_long_for_the_ledger_are_refused_never_cut(clock: VirtualClock) -> None:
+    ledger = QuickBooksHarness(clock)
+    connector = ledger.connector()
+    room = 2000 - len("fieldbook:acme:C0001") - 1  # QBO Notes hold 2,000 characters, our marker included
+    fits, too_long = f.customer(1, notes="n" * room), f.customer(2, notes="n" * (room + 1))
+    results = f.run(connector, f.customer_steps([fits, too_long]))
+    assert results["c-C0001"].status == ResultStatus.CREATED, results["c-C0001"].error
+    [stored] = ledger.ledger_customers()
+    assert stored["Notes"] == f"{fits.notes}\nfieldbook:acme:C0001"  # whole
+    refused = results["c-C0002"]
+    assert refused.status == ResultStatus.FAILED and refused.error is not None
+    assert refused.error.code == "notes_too_long" and refused.error.field == "Notes"
+    assert f"{room + 1:,} characters, at most {room:,}" in refused.error.message
+    assert "never cut" in refused.error.message and "Shorten the notes" in refused.error.fix

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
@@ -244,3 +246,63 @@ def test_a_crash_outside_the_ledger_pauses_the_run_and_frees_the_lease(
     assert connected.run_lease == ""  # the next Start Sync is not refused forever
     page = client_a.get(reverse("integration:run", args=[run.pk])).content.decode()
     assert "Resume this run" in page
+
+
+def test_a_downloaded_customer_too_long_for_our_fields_fails_alone_and_is_never_cut(
+        client_a, org_a, connected, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    long_postcode = "CF10 1AA / PO BOX 12345 / ATTN"  # 30 characters: QuickBooks takes it, ours holds 20
+    bad = ledger_customer(sandbox, "Tŷ Hir Ltd", BillAddr={"Line1": "1 Heol Hir", "PostalCode": long_postcode})
+    good = ledger_customer(sandbox, "Byr Ltd", BillAddr={"Line1": "2 Heol Fer", "PostalCode": "CF10 1AB"})
+    rows = compare_rows(client_a, COMPARE_DOWN)
+    keys = [f"ledger:{bad['Id']}", f"ledger:{good['Id']}"]
+    assert {rows[k]["label"] for k in keys} == {"Add"}
+    run = sync(client_a, keys, django_capture_on_commit_callbacks, direction="down")
+    assert run.counts == {"created": 1, "failed": 1}, (run.counts, run.reason)  # one bad record never stops the run
+    [failed] = [s.outcome for s in run.steps.all() if s.status == "failed"]
+    assert "postcode in the ledger is 30 characters long; Fieldbook keeps at most 20" in failed["message"], failed
+    assert "Shorten the postcode in the ledger to 20 characters or fewer" in failed["fix"]
+    assert Customer.objects.get(organisation=org_a, name="Byr Ltd").postcode == "CF10 1AB"
+    assert not Customer.objects.filter(organisation=org_a, name="Tŷ Hir Ltd").exists()  # never saved cut
+
+
+def test_a_downloaded_update_too_long_for_our_fields_leaves_the_customer_as_it_was(org_a):  # type: ignore[no-untyped-def]
+    from fieldbook.integration.records import DjangoLocalSide, TooLong, customer_record
+
+    customer = Customer.objects.create(organisation=org_a, account_ref="LONG-1", name="Hir Ltd", city="Cardiff")
+    record = customer_record(customer, org_a)
+    side = DjangoLocalSide(org_a)
+    with pytest.raises(TooLong, match="town / city in the ledger is 101 characters long; Fieldbook keeps at most 100"):
+        side.update_customer("LONG-1", replace(record, name="Hir Newydd Ltd",
+                                               address=replace(record.address, city="C" * 101)))
+    customer.refresh_from_db()
+    assert (customer.name, customer.city) == ("Hir Ltd", "Cardiff")
+
+
+def test_a_downloaded_name_with_a_direction_control_is_refused_as_the_forms_refuse_it(org_a):  # type: ignore[no-untyped-def]
+    from fieldbook.connectors.records import CustomerRecord
+    from fieldbook.integration.records import DjangoLocalSide, Refused
+
+    spoof = CustomerRecord(number="", name="Smith \u202eLtd", ledger_id="91")
+    with pytest.raises(Refused, match="direction-control character") as refused:
+        DjangoLocalSide(org_a).create_customer(spoof)
+    assert "Correct the name in the ledger" in refused.value.fix
+    assert not Customer.objects.filter(organisation=org_a).exists()
+
+
+def test_the_run_page_of_a_run_still_waiting_shows_its_update_steps(
+        client_a, org_a, connected, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    saved = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    customer = Customer.objects.create(organisation=org_a, account_ref="WAIT-1", name="Wait Ltd")
+    sync(client_a, ["WAIT-1"], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(local_number="WAIT-1")
+    settings.TASKS = saved  # no worker from here: the next run stays queued
+    customer.email = "wait@example.test"
+    customer.save()
+    client_a.post(START, {"selected": ["WAIT-1"], "direction": "up"})
+    run = SyncRun.objects.exclude(state="done").get()
+    # Its update step has no outcome yet, but knows the ledger record it updates.
+    response = client_a.get(reverse("integration:run", args=[run.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "WAIT-1" in page and ">open</a>" in page and link.ledger_id in page

@@ -100,7 +100,7 @@ def test_editing_a_transferred_job_reappears_as_an_update(
     assert Decimal(str(invoice["TotalAmt"])) == Decimal("180.00")
 
 
-def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated_unless_flagged_and_selected(
+def test_an_invoice_voided_in_the_ledger_is_shown_and_recreated_once_only_when_flagged_and_selected(
         client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     job = make_job(org_a, closed=True, flagged=True)
     sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
@@ -111,15 +111,27 @@ def test_an_invoice_voided_in_the_ledger_is_shown_and_never_recreated_unless_fla
     rows = compare(client_a, "jobs")
     assert rows[job.number]["label"] == "Add" and rows[job.number]["selectable"]
     assert "voided in the ledger, and its flags were set again" in rows[job.number]["reason"]
-    # Selected: QuickBooks keeps the voided copy under the number, and the run says so plainly
-    # (never "created" by finding the voided one).
+    # Selected: QuickBooks keeps the voided copy under the number, so the re-create says
+    # include=allowduplicatedocnum; its reply is lost (the write committed), and the lookup by
+    # number finds the new invoice, never the voided one: created once.
+    sandbox.faults.add(kind="commit_then_drop", count=1, match="/batch")
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
-    step = run.steps.get(local_number=job.number)
-    assert step.status == "failed" and "keeps our voided invoice" in step.outcome["message"], step.outcome
-    assert "Delete the voided copy" in step.outcome["fix"]
-    assert len(ledger_invoices(sandbox, job.number)) == 1
-    # Deleted there as the fix says: the next Add creates it again, once.
+    assert run.counts == {"created": 1}, (run.counts, list(run.steps.values("outcome")))
+    invoices = ledger_invoices(sandbox, job.number)
+    assert len(invoices) == 2 and sandbox.faults.fired()
+    [again] = [i for i in invoices if i["Id"] != link.ledger_id]
+    assert not str(again.get("PrivateNote", "")).startswith("Voided")
+    assert ExternalLink.objects.get(kind="invoice", local_number=job.number).ledger_id == again["Id"]
+    assert compare(client_a, "jobs") == {}  # flags cleared: nothing more to send
+
+
+def test_an_invoice_deleted_in_the_ledger_is_recreated_once_when_flagged_and_selected(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True, flagged=True)
+    sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    link = ExternalLink.objects.get(kind="invoice", local_number=job.number)
     sandbox.quickbooks.delete_invoice(sandbox.quickbooks.default_realm, link.ledger_id)
+    Job.objects.filter(pk=job.pk).set_flags(True, True)
     row = compare(client_a, "jobs")[job.number]
     assert row["label"] == "Add" and "deleted in the ledger" in row["reason"]
     run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
@@ -183,3 +195,32 @@ def test_a_job_whose_ledger_total_differs_shows_both(client_a, org_a, books, san
     link.save()
     page = client_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "Total in QuickBooks Online: 911.97 · ours: 911.98 — they differ" in page
+
+
+def test_a_job_beyond_the_limits_every_ledger_accepts_cannot_be_sent(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    # Saved without the forms (before the limits existed, say): the adversarial pass's line.
+    job = make_job(org_a, lines=(("999999999", "9999999999.9999", "VAT20"),), closed=True, flagged=True)
+    row = compare(client_a, "jobs")[job.number]
+    assert "quantity 999,999,999 is beyond the 999,999 every ledger accepts" in row["problem"]
+    page = client_a.get(reverse("integration:transfer", args=["quickbooks", "jobs"]), {"compare": "1"})
+    assert "Cannot be sent: Line 1" in page.content.decode()
+    run = sync(client_a, "jobs", [job.number], django_capture_on_commit_callbacks)
+    assert not run.steps.filter(kind="invoice").exists() and not ledger_invoices(sandbox, job.number)
+    assert "999,999 every ledger accepts" in str(run.blocked)
+
+
+def test_a_job_description_longer_than_the_ledgers_memo_is_refused_never_cut(
+        client_a, org_a, books, sandbox, immediate_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    job = make_job(org_a, closed=True, flagged=True, description="Boiler service. " * 62 + "Done")  # 996
+    longer = make_job(org_a, closed=True, flagged=True, description="Boiler service. " * 63)  # 1,008 characters
+    rows = compare(client_a, "jobs")
+    assert not rows[job.number]["problem"]
+    assert "memo (the job's description) is longer than the 1,000 characters" in rows[longer.number]["problem"]
+    assert "(1,008 characters)" in rows[longer.number]["problem"]
+    run = sync(client_a, "jobs", [job.number, longer.number], django_capture_on_commit_callbacks)
+    assert run.counts == {"created": 2}, (run.counts, run.blocked)  # the customer and the shorter job
+    [sent] = ledger_invoices(sandbox, job.number)
+    assert sent["CustomerMemo"]["value"] == job.description  # whole
+    assert not ledger_invoices(sandbox, longer.number)
+    assert "1,000 characters" in str(run.blocked)

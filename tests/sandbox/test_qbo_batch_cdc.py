@@ -111,3 +111,16 @@ def test_cdc_truncates_silently_at_1000_oldest_first(sandbox: Sandbox, clock: Vi
     customers = body["CDCResponse"][0]["QueryResponse"][1]["Customer"]
     assert len(customers) == 1000
     assert customers[0]["DisplayName"] == "C0000" and customers[-1]["DisplayName"] == "C0999"
+
+
+def test_a_batch_takes_a_voided_invoices_number_only_with_allowduplicatedocnum(qbo: Qbo) -> None:
+    # Ref §4: a voided invoice keeps its DocNumber (6140 on a second one); the query parameter
+    # include=allowduplicatedocnum covers every item of the batch it is sent with.
+    cid = qbo.create_customer("Acme")["Id"]
+    voided = qbo.create_invoice(cid, DocNumber="J7")
+    qbo.ok(qbo.post("invoice", {"Id": voided["Id"], "SyncToken": voided["SyncToken"]}, params={"operation": "void"}))
+    body = {"BatchItemRequest": [{"bId": "1", "operation": "create", "Invoice": invoice_body(cid, DocNumber="J7")}]}
+    [refused] = qbo.ok(qbo.post("batch", body))["BatchItemResponse"]
+    assert refused["Fault"]["Error"][0]["code"] == "6140"
+    [made] = qbo.ok(qbo.post("batch", body, params={"include": "allowduplicatedocnum"}))["BatchItemResponse"]
+    assert made["Invoice"]["DocNumber"] == "J7" and made["Invoice"]["Id"] != voided["Id"]

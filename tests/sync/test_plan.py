@@ -9,7 +9,8 @@ import pytest
 
 from fieldbook.connectors.base import Operation, RecordKind
 from fieldbook.connectors.records import CustomerRecord, LedgerState, Totals
-from fieldbook.sync.compare import Compared, Side, compare
+from fieldbook.sync.compare import Action, Compared, Side, compare
+from fieldbook.sync.limits import Limits
 from fieldbook.sync.plan import Selection, plan
 from fieldbook.sync.store import Mode, Transfer
 from tests.sync.factories import ORG, customer, invoice, line, theirs
@@ -262,3 +263,50 @@ def test_a_void_is_planned_only_when_ticked() -> None:
     [step] = plan("run", Transfer.INVOICES_UP, [c], select("J1042", confirmed={"J1042": VOID_CONFIRMED})).steps
     assert step.step.operation == Operation.VOID and step.step.record.ledger_id == "130"
     assert step.step.depends_on == ()
+
+
+LIMITS = Limits(max_amount=Decimal("99999999.99"), max_unit_price=Decimal("99999999.99"),
+                max_quantity=Decimal("999999"))
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "named"),
+    [
+        ("999999999", "1", "quantity 999,999,999 is beyond the 999,999 every ledger accepts"),
+        ("1", "100000000", "unit price 100,000,000.00 is beyond the 99,999,999.99"),
+        ("999999", "1000", "Line 1 comes to 1,199,998,800.00, beyond the 99,999,999.99"),
+    ],
+)
+def test_an_invoice_beyond_the_limits_every_ledger_accepts_cannot_be_sent(quantity: str, price: str,
+                                                                          named: str) -> None:
+    inv = invoice("J1070", "C001", line("Huge", quantity, price))
+    for predicted in (Totals(inv.net_total, inv.tax_total, inv.total), None):  # None: the ledger computes tax
+        (c,) = compare(Transfer.INVOICES_UP, ORG, [inv], [], [], predict_totals=lambda _, p=predicted: p,
+                       limits=LIMITS)  # fmt: skip
+        assert c.action == Action.ADD and c.totals is not None and named in c.totals.problem, c.totals
+        assert not c.totals.warning  # refused, whatever is ticked: nothing to accept
+        p = _plan([c], select("J1070", accepted=frozenset({"J1070"})))
+        assert p.blocked[0].key == "J1070" and named in p.blocked[0].reason
+        assert not [s for s in p.steps if s.step.kind == RecordKind.INVOICE]
+
+
+def test_an_invoice_total_beyond_the_limit_cannot_be_sent_and_one_within_is_untouched() -> None:
+    big = invoice("J1071", "C001", *(line("Big", "1", "50000000") for _ in range(2)))
+    (c,) = compare(Transfer.INVOICES_UP, ORG, [big], [], [], limits=LIMITS)
+    assert c.totals is not None and "total is 120,000,000.00, beyond the 99,999,999.99" in c.totals.problem
+    ok = invoice("J1072", "C001", line("Largest", "1", "83333333.32"))
+    (c,) = compare(Transfer.INVOICES_UP, ORG, [ok], [], [], limits=LIMITS)
+    assert c.totals is None
+
+
+@pytest.mark.parametrize("state", [LedgerState.VOIDED, LedgerState.DELETED])
+def test_a_re_create_after_a_void_in_the_ledger_names_the_voided_copy(state: LedgerState) -> None:
+    from tests.sync.test_compare import J1
+
+    link = linked(J1, theirs(J1, "130"))
+    ledger = [theirs(J1, "130", "2", state=state)] if state == LedgerState.VOIDED else []
+    cs = compare(Transfer.INVOICES_UP, ORG, [J1], ledger, [link], resend=True)
+    [step] = [s.step for s in _plan(cs, select(J1.number)).steps if s.step.kind == RecordKind.INVOICE]
+    assert step.operation == Operation.CREATE and step.record.ledger_id is None
+    # Only a voided copy keeps the number in the ledger: the connector may then allow a duplicate.
+    assert step.replaces_voided == ("130" if state == LedgerState.VOIDED else "")

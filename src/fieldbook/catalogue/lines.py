@@ -17,7 +17,31 @@ LINE_FIELDS = ["item", "description", "quantity", "unit_price", "discount_percen
 _SMALL = {"class": "small"}
 
 
-class BaseLineForm(forms.ModelForm):
+class MoneyChecks(forms.ModelForm):
+    """The bounds every ledger accepts (core/bounds), on every form that edits a line: the pages'
+    and the admin's."""
+
+    def _check_money(self, cleaned: dict[str, Any]) -> None:
+        quantity, is_credit = cleaned.get("quantity"), cleaned.get("is_credit", False)
+        price, discount = cleaned.get("unit_price"), cleaned.get("discount_percent") or Decimal(0)
+        if price is not None and price > bounds.MAX_UNIT_PRICE and "unit_price" not in self.errors:
+            self.add_error("unit_price", f"A unit price can be at most {bounds.money_text(bounds.MAX_UNIT_PRICE)}.")
+            price = None
+        if quantity is None:
+            return
+        if abs(quantity) > bounds.MAX_QUANTITY:
+            most = f"{bounds.MAX_QUANTITY:,}"
+            self.add_error("quantity", f"A quantity can be at most {most} (or -{most} on a credit line).")
+        elif quantity < 0 and not is_credit:
+            self.add_error("quantity", "A negative quantity is only allowed on a line marked as credit.")
+        elif is_credit and quantity >= 0:
+            self.add_error("quantity", "A credit line takes a negative quantity (e.g. -1).")
+        elif price is not None and abs(quantity * price * (100 - discount) / 100) > bounds.MAX_AMOUNT:
+            self.add_error("quantity", f"This line comes to more than {bounds.money_text(bounds.MAX_AMOUNT)}, "
+                                       "the most every ledger accepts: split it over several documents.")  # fmt: skip
+
+
+class BaseLineForm(MoneyChecks):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
@@ -58,31 +82,8 @@ class BaseLineForm(forms.ModelForm):
         self._check_money(cleaned)
         return cleaned
 
-    def _check_money(self, cleaned: dict[str, Any]) -> None:
-        quantity, is_credit = cleaned.get("quantity"), cleaned.get("is_credit", False)
-        price, discount = cleaned.get("unit_price"), cleaned.get("discount_percent") or Decimal(0)
-        if price is not None and price > bounds.MAX_UNIT_PRICE and "unit_price" not in self.errors:
-            self.add_error("unit_price", f"A unit price can be at most {bounds.money_text(bounds.MAX_UNIT_PRICE)}.")
-            price = None
-        if quantity is None:
-            return
-        if abs(quantity) > bounds.MAX_QUANTITY:
-            most = f"{bounds.MAX_QUANTITY:,}"
-            self.add_error("quantity", f"A quantity can be at most {most} (or -{most} on a credit line).")
-        elif quantity < 0 and not is_credit:
-            self.add_error("quantity", "A negative quantity is only allowed on a line marked as credit.")
-        elif is_credit and quantity >= 0:
-            self.add_error("quantity", "A credit line takes a negative quantity (e.g. -1).")
-        elif price is not None and abs(quantity * price * (100 - discount) / 100) > bounds.MAX_AMOUNT:
-            self.add_error("quantity", f"This line comes to more than {bounds.money_text(bounds.MAX_AMOUNT)}, "
-                                       "the most every ledger accepts: split it over several documents.")  # fmt: skip
-
-
-class BaseLineFormSet(BaseInlineFormSet):
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        self.organisation = organisation
-        kwargs["form_kwargs"] = {**kwargs.get("form_kwargs", {}), "organisation": organisation}
-        super().__init__(*args, **kwargs)
+class TotalCheck(BaseInlineFormSet):
+    """A document's total within the bounds every ledger accepts, from its live lines."""
 
     def clean(self) -> None:
         super().clean()
@@ -112,6 +113,22 @@ class BaseLineFormSet(BaseInlineFormSet):
             if f.has_changed() or f.instance.pk
             if not (self.can_delete and getattr(f, "cleaned_data", {}).get("DELETE"))
         ]  # fmt: skip
+
+
+class AdminLineForm(MoneyChecks):
+    """A line in the Django admin's inlines: the same limits as the pages' line forms."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._check_money(cleaned)
+        return cleaned
+
+
+class BaseLineFormSet(TotalCheck):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        self.organisation = organisation
+        kwargs["form_kwargs"] = {**kwargs.get("form_kwargs", {}), "organisation": organisation}
+        super().__init__(*args, **kwargs)
 
     def save_lines(self) -> None:
         """Save in the order shown; positions follow the form order."""

@@ -157,6 +157,9 @@ class Step:
     operation: Operation
     record: CustomerRecord | InvoiceRecord
     depends_on: tuple[str, ...] = ()
+    # A create the user selected to replace our record voided in the ledger (its flags set
+    # again): the ledger's id of the voided copy, which may keep the same number there.
+    replaces_voided: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from fieldbook.catalogue.lines import AdminLineForm, TotalCheck
 from fieldbook.contracts.models import ContractLine, ServiceContract, ServiceInvoice, ServiceInvoiceLine
 
 
 class ContractLineInline(admin.TabularInline[ContractLine, ServiceContract]):
     model = ContractLine
     extra = 0
+    # The bounds every ledger accepts, as on the pages' line forms (issue 18).
+    form = AdminLineForm
+    formset = TotalCheck
 
 
 @admin.register(ServiceContract)
@@ -18,6 +22,9 @@ class ServiceContractAdmin(admin.ModelAdmin[ServiceContract]):
 class ServiceInvoiceLineInline(admin.TabularInline[ServiceInvoiceLine, ServiceInvoice]):
     model = ServiceInvoiceLine
     extra = 0
+    # The bounds every ledger accepts, as on the pages' line forms (issue 18).
+    form = AdminLineForm
+    formset = TotalCheck
 
 
 @admin.register(ServiceInvoice)

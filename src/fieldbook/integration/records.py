@@ -14,7 +14,7 @@ from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import Address, CustomerRecord, InvoiceLine, InvoiceRecord, LedgerState
 from fieldbook.contracts.models import ServiceInvoice, ServiceInvoiceLine
-from fieldbook.core import money
+from fieldbook.core import bounds, money
 from fieldbook.core.models import Organisation
 from fieldbook.customers.models import Customer
 from fieldbook.jobs.models import Job, JobLine
@@ -99,7 +99,7 @@ def _invoice(org: Organisation, number: str, customer_ref: str, customer_name: s
     return InvoiceRecord(
         number=number, customer_number=customer_ref, issue_date=issue_date, lines=tuple(out),
         currency=org.home_currency, net_total=net, tax_total=tax, total=net + tax, amounts_include_tax=inclusive,
-        memo=memo[:1000], customer_name=customer_name, marker=marker(org.slug, number), updated_at=updated_at,
+        memo=memo, customer_name=customer_name, marker=marker(org.slug, number), updated_at=updated_at,
     )  # fmt: skip
 
 
@@ -178,12 +178,38 @@ class DjangoLocalSide:
                 doc.save(update_fields=["ready_for_invoice", "transfer_to_accounts", "transferred_version"])
 
 
-def _write(c: Customer, r: CustomerRecord) -> None:
-    c.name = (r.name or c.name or r.number)[:200]
-    c.contact_first_name, c.contact_last_name = r.first_name[:100], r.last_name[:100]
-    c.email, c.phone, c.mobile = r.email[:254], r.phone[:30], r.mobile[:30]
-    a = r.address
-    c.address_line1, c.address_line2, c.address_line3 = a.line1[:200], a.line2[:200], a.line3[:200]
-    c.city, c.region, c.postcode, c.country = a.city[:100], a.region[:100], a.postcode[:20], a.country[:100]
-    c.tax_number = r.tax_number[:40]
+class Refused(ValueError):
+    """A ledger value our forms would refuse: the record is not saved (never cut or changed), and
+    the run says which field and what to do."""
 
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+class TooLong(Refused):
+    def __init__(self, label: str, length: int, limit: int) -> None:
+        super().__init__(f"its {label} in the ledger is {length:,} characters long; Fieldbook keeps at most "
+                         f"{limit:,} and never cuts it.",
+                         f"Shorten the {label} in the ledger to {limit:,} characters or fewer, then compare and "
+                         "sync again.")  # fmt: skip
+
+
+def _write(c: Customer, r: CustomerRecord) -> None:
+    a = r.address
+    values = {
+        "name": r.name or c.name or r.number, "contact_first_name": r.first_name, "contact_last_name": r.last_name,
+        "email": r.email, "phone": r.phone, "mobile": r.mobile, "address_line1": a.line1, "address_line2": a.line2,
+        "address_line3": a.line3, "city": a.city, "region": a.region, "postcode": a.postcode, "country": a.country,
+        "tax_number": r.tax_number,
+    }  # fmt: skip
+    for name, value in values.items():  # every field checked before any is written
+        model_field = Customer._meta.get_field(name)
+        limit = getattr(model_field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            raise TooLong(str(getattr(model_field, "verbose_name", name)).lower(), len(value), limit)
+    if message := bounds.text_error(values["name"], "name in the ledger"):
+        raise Refused(f"{message[0].lower()}{message[1:]}", "Correct the name in the ledger, then compare and sync "
+                      "again.")  # fmt: skip
+    for name, value in values.items():
+        setattr(c, name, value)

@@ -40,7 +40,8 @@ def _record(step: SyncStep) -> dict[str, Any]:
 
 
 def run_rows(run: SyncRun) -> list[SyncStep]:
-    """The run's steps, each with `record_number`, `record_name`, `record_url` and `ledger_link`."""
+    """The run's steps, each with `record_number`, `record_name`, `record_url`, `ledger_link` and
+    `ledger_label`."""
     steps = list(run.steps.all())
     # A download creates our record during the run: its number is the link made to the ledger id.
     created = {

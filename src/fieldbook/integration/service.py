@@ -26,6 +26,7 @@ from fieldbook.connectors.base import Connector, RecordKind
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
 from fieldbook.connectors.limiter import Throttled
 from fieldbook.contracts.models import ServiceInvoice
+from fieldbook.core import bounds
 from fieldbook.integration import ledgers, mirror
 from fieldbook.integration.connect import mark_reconnect
 from fieldbook.integration.models import Connection, SyncRun
@@ -40,6 +41,7 @@ from fieldbook.integration.store import DjangoSyncStore
 from fieldbook.jobs.models import Job
 from fieldbook.sync.apply import Engine
 from fieldbook.sync.compare import Action, Compared, compare
+from fieldbook.sync.limits import Limits
 from fieldbook.sync.plan import Selection, plan
 from fieldbook.sync.store import Run, RunState, Transfer
 
@@ -72,6 +74,9 @@ class TakenOver(AlreadyRunning):
             f"An earlier sync (run {run.id[:8]}) had stopped without finishing: its process ended. Fieldbook is "
             f"finishing it now from its journal (nothing is sent twice). Start Sync again when it is done.",
         )
+# What the forms enforce (core/bounds), checked again on Compare: an invoice saved before the
+# limits, or by a command, is refused there with the limit named rather than sent.
+LIMITS = Limits(bounds.MAX_AMOUNT, bounds.MAX_UNIT_PRICE, bounds.MAX_QUANTITY)
 
 
 def transfer_for(option: str, direction: str = "up") -> Transfer:
@@ -150,7 +155,7 @@ def _compare(connection: Connection, option: str, direction: str, conn: Connecto
     ledger_invoices = _read(conn, RecordKind.INVOICE, store, notices)
     # Every document here has both flags set: a transferred one was flagged again (re-send).
     found = compare(transfer, org.slug, invoices, ledger_invoices, store.links(cid, RecordKind.INVOICE),
-                    predict_totals=conn.predict_totals, resend=True)  # fmt: skip
+                    predict_totals=conn.predict_totals, resend=True, limits=LIMITS)  # fmt: skip
     # The customers these invoices name, as Compare sees them going up: a new one is created
     # (or linked) before its invoices.
     wanted = {i.customer_number for i in invoices}

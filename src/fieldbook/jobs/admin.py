@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from fieldbook.catalogue.lines import AdminLineForm, TotalCheck
 from fieldbook.jobs.models import Job, JobLine
 
 
 class JobLineInline(admin.TabularInline[JobLine, Job]):
     model = JobLine
     extra = 0
+    # The bounds every ledger accepts, as on the pages' line forms (issue 18).
+    form = AdminLineForm
+    formset = TotalCheck
 
 
 @admin.register(Job)

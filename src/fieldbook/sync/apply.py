@@ -417,7 +417,9 @@ class Engine:
                 status = OutcomeStatus.UPDATED
         except Exception as e:  # one bad record never stops the run
             message = f"Fieldbook could not save this customer: {e}"
-            fix = "Check the customer in Fieldbook (it may have been deleted or renamed), then compare again."
+            # The local side may say what to do (a ledger value too long for our field).
+            fix = str(getattr(e, "fix", "")) or (
+                "Check the customer in Fieldbook (it may have been deleted or renamed), then compare again.")
             self.finish(planned, Outcome(OutcomeStatus.FAILED, message=message, fix=fix, at=self.clock.now()))
             return
         self.succeed(planned, status, ledger)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState, Totals
 from fieldbook.sync.keys import compared_key
+from fieldbook.sync.limits import Limits, limit_problem
 from fieldbook.sync.normalise import field_label, field_values
 from fieldbook.sync.pairing import Pair, name_candidates, pair_records
 from fieldbook.sync.store import Link, Record, Transfer
@@ -54,6 +55,7 @@ class TotalsCheck:
 
     ours: Totals
     theirs: Totals | None  # None: the ledger computes tax itself
+    limit: str = ""  # an amount beyond what every ledger accepts (sync.limits), naming the limit
 
     @property
     def difference(self) -> Decimal:
@@ -85,6 +87,8 @@ class TotalsCheck:
     @property
     def problem(self) -> str:
         """Why the ledger cannot take the invoice as it stands: never sent, whatever is ticked."""
+        if self.limit:
+            return self.limit
         return self.theirs.problem if self.theirs is not None else ""
 
     @property
@@ -368,13 +372,15 @@ def compare(
     complete: bool = True,
     absent: Absent | None = None,
     resend: bool = False,
+    limits: Limits | None = None,
 ) -> list[Compared]:
     """Classify every record the transfer is about: our records going up, the ledger's coming
     down. `complete` says `ledger` is a full read, so a linked record missing from it is gone
     (an incremental read only holds what changed). `predict_totals` is the connector's.
     `absent` names our records that exist but are not in `local` (merged, not integrated).
     `resend` says every record in `local` was flagged for transfer (jobs and service invoices
-    with both flags set): a linked one was flagged again, so it is sent again."""
+    with both flags set): a linked one was flagged again, so it is sent again. `limits`: the
+    amounts every ledger accepts; an invoice beyond them cannot be sent (its totals say why)."""
     absent = absent or Absent()
     up = transfer != Transfer.CUSTOMERS_DOWN
     kind = RecordKind.INVOICE if transfer == Transfer.INVOICES_UP else RecordKind.CUSTOMER
@@ -393,7 +399,16 @@ def compare(
         result = name_clashes(result, ledger)
     if predict_totals is not None:
         result = [_with_totals(c, predict_totals) for c in result]
+    if limits is not None:
+        result = [_within(c, limits) for c in result]
     return sorted(result, key=lambda c: c.key)
+
+
+def _within(c: Compared, limits: Limits) -> Compared:
+    if not isinstance(c.local, InvoiceRecord) or not (problem := limit_problem(c.local, limits)):
+        return c
+    totals = c.totals or TotalsCheck(Totals(c.local.net_total, c.local.tax_total, c.local.total), None)
+    return replace(c, totals=replace(totals, limit=problem))
 
 
 def _with_totals(c: Compared, predict: Callable[[InvoiceRecord], Totals | None]) -> Compared:

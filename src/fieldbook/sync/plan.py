@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fieldbook.connectors.base import Operation, RecordKind, Step
-from fieldbook.connectors.records import CustomerRecord, InvoiceRecord
+from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState
 from fieldbook.sync.compare import Action, Compared, Side
 from fieldbook.sync.keys import step_id
 from fieldbook.sync.normalise import field_label, field_values
@@ -105,7 +105,9 @@ class _Planner:
         if self.up:
             assert c.local is not None
             record = replace(c.local, ledger_id=None, version=None)
-            step = Step(self._id(c.kind, c.key), c.kind, Operation.CREATE, record)
+            # Re-sent after a void in the ledger: the voided copy may hold the number there.
+            voided = c.link.ledger_id if c.resend and c.link and c.state == LedgerState.VOIDED else ""
+            step = Step(self._id(c.kind, c.key), c.kind, Operation.CREATE, record, replaces_voided=voided)
             return PlannedStep(step, Mode.LEDGER, c.local.number, field_values(c.local), None, c.reason)
         assert c.ledger is not None
         step = Step(self._id(c.kind, c.key), c.kind, Operation.CREATE, c.ledger)

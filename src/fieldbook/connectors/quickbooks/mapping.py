@@ -24,6 +24,7 @@ DISPLAY_NAME_MAX = 500  # §3
 DOC_NUMBER_MAX = 21  # §4
 NOTES_MAX = 2000  # §3
 PRIVATE_NOTE_MAX = 4000  # §4
+CUSTOMER_MEMO_MAX = 1000  # the printed memo: refused beyond it, never cut
 _MARKER = re.compile(r"fieldbook:[^:\s]+:(\S+)")
 
 
@@ -46,7 +47,8 @@ def unique_name(name: str, number: str) -> str:
 
 
 def with_marker(text: str, marker: str, limit: int) -> str:
-    """Free text with our marker on its own last line, the text cut so the marker always fits."""
+    """Free text with our marker on its own last line. The writer refuses text that would not fit
+    beside the marker (never cut); the cut here only guards the ledger's limit."""
     if not text:
         return marker
     room = limit - len(marker) - 1
@@ -202,6 +204,8 @@ def refusal(record: InvoiceRecord, ctx: InvoiceContext) -> str:
         return "credit_only"
     if ctx.custom_numbers and len(record.number) > DOC_NUMBER_MAX:
         return "number_too_long"
+    if len(record.memo) > CUSTOMER_MEMO_MAX:
+        return f"memo_too_long:{len(record.memo):,} characters"
     if not ctx.us_tax:
         missing = {line.tax_code for line in record.lines if line.tax_code not in ctx.tax_codes}
         if missing:
@@ -311,7 +315,7 @@ def invoice_body(record: InvoiceRecord, marker: str, ctx: InvoiceContext, update
         if detail_sent is not None:
             body["TxnTaxDetail"] = detail_sent
     body["PrivateNote"] = marker
-    body["CustomerMemo"] = {"value": record.memo[:1000]}
+    body["CustomerMemo"] = {"value": record.memo}  # refusal() keeps it within CUSTOMER_MEMO_MAX
     return body
 
 

@@ -24,6 +24,7 @@ from fieldbook.connectors.records import (
     CustomerRecord,
     InvoiceRecord,
     Item,
+    LedgerState,
     Payment,
     ReadResult,
     ReferenceData,
@@ -181,9 +182,12 @@ def lookup(api: QboApi, settings: ConnectionSettings, step: Step, custom_numbers
 
 
 def _pick(records: list[Any], ours: str, foreign_ok: bool) -> Found | None:
-    for rec in records:
-        if find_marker(rec.marker) == ours:
-            return Found(record=rec, mine=True)
+    mine = [rec for rec in records if find_marker(rec.marker) == ours]
+    # Our invoice re-created after a void shares its number with the voided copy (§4
+    # allowduplicatedocnum): the live one is the record a send made, so it comes first.
+    mine.sort(key=lambda rec: rec.state in (LedgerState.VOIDED, LedgerState.DELETED))
+    if mine:
+        return Found(record=mine[0], mine=True)
     if foreign_ok and records:
         return Found(record=records[0], mine=False)
     return None

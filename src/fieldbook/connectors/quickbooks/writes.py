@@ -30,6 +30,7 @@ from fieldbook.connectors.errors import LedgerError, Permanent, ReconnectRequire
 from fieldbook.connectors.quickbooks import faults
 from fieldbook.connectors.quickbooks.api import QboApi, dumps
 from fieldbook.connectors.quickbooks.mapping import (
+    NOTES_MAX,
     InvoiceContext,
     customer_body,
     customer_from_qbo,
@@ -54,6 +55,10 @@ _REFUSALS = {
                        "Reduce the credit, or give it the tax code of the lines it is for."),
     "number_too_long": ("The invoice number is longer than QuickBooks' 21 characters.",
                         "Use a shorter number prefix in Settings."),
+    "memo_too_long": ("The invoice's memo (the job's description) is longer than the 1,000 characters QuickBooks "
+                      "prints.", "Shorten the description to 1,000 characters or fewer, then sync again."),
+    "notes_too_long": ("The customer's notes are longer than QuickBooks keeps beside Fieldbook's marker (2,000 "
+                       "characters in all); they are never cut.", "Shorten the notes in Fieldbook, then sync again."),
     "unmapped_tax": ("A tax code on this invoice is not mapped to a QuickBooks tax code.",
                      "Map the tax code in Settings, then sync again."),
     "tax_group": ("A tax code on this invoice is mapped to a QuickBooks tax code that is missing or has "
@@ -83,10 +88,24 @@ def prepare(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
     an invoice waits until its customer's id is known (the engine fills customer_ledger_id)."""
     customers = [s for s in steps if s.kind == RecordKind.CUSTOMER]
     invoices = [s for s in steps if s.kind == RecordKind.INVOICE and _ready(s)]
+    # §4: QBO keeps a voided invoice under its DocNumber and refuses the number again (6140)
+    # unless the request says include=allowduplicatedocnum. The parameter covers a whole batch,
+    # so only re-creates of invoices voided in the ledger go in requests carrying it: any other
+    # duplicate number is still refused.
+    again = [s for s in invoices if _recreates_voided(s)]
+    invoices = [s for s in invoices if not _recreates_voided(s)]
     used: set[str] = set()
     requests = [_render(settings, ctx, chunk, used) for chunk in _chunks(customers, size)]
     requests += [_render(settings, ctx, chunk, used) for chunk in _chunks(invoices, size)]
+    requests += [_render(settings, ctx, chunk, used, ALLOW_DUPLICATE_NUMBER) for chunk in _chunks(again, size)]
     return requests
+
+
+ALLOW_DUPLICATE_NUMBER = (("include", "allowduplicatedocnum"),)
+
+
+def _recreates_voided(step: Step) -> bool:
+    return step.operation == Operation.CREATE and bool(step.replaces_voided)
 
 
 def _ready(step: Step) -> bool:
@@ -97,7 +116,8 @@ def _ready(step: Step) -> bool:
     return not step.depends_on
 
 
-def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[Step], used: set[str]) -> Request:
+def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[Step], used: set[str],
+            params: tuple[tuple[str, str], ...] = ()) -> Request:
     items: list[dict[str, Any]] = []
     parts: list[tuple[str, str]] = []
     for index, step in enumerate(steps, start=1):
@@ -105,6 +125,10 @@ def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
         ours = record.marker or marker(settings.org_slug, record.number)
         bid = str(index)  # §6: bId ≤ 10 characters when a requestid is sent
         if isinstance(record, CustomerRecord):
+            room = NOTES_MAX - len(ours) - 1  # the notes share QBO's Notes with our marker
+            if len(record.notes) > room:
+                parts.append((step.id, f"!notes_too_long:{len(record.notes):,} characters, at most {room:,}"))
+                continue
             name = display_name(record.name)
             if name.casefold() in used:
                 name = unique_name(record.name, record.number)  # DisplayName is unique (§3)
@@ -134,6 +158,7 @@ def _render(settings: ConnectionSettings, ctx: InvoiceContext, steps: Sequence[S
         path="batch",
         members=members,
         body=body,
+        params=params,
         parts=tuple(parts),
     )
 
@@ -146,7 +171,7 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
     replies: dict[str, dict[str, Any]] = {}
     smaller: int | None = None
     if items:
-        attempt, smaller = _send_items(api, request.key, request.body, items, replies, None)
+        attempt, smaller = _send_items(api, request, request.key, request.body, items, replies, None)
     else:
         attempt = Attempt(key=request.key, status=None, duration_ms=0, excerpt="not sent: nothing QuickBooks can take")
     results = []
@@ -154,18 +179,24 @@ def send(api: QboApi, request: Request) -> tuple[SendOutcome, int | None]:
         if handle.startswith("!"):
             code = handle[1:].split(":", 1)[0]
             message, fix, detail = refusal_text(handle[1:])
-            error = Permanent(message, code=code, fix=fix, detail=detail, field="Line" if code != "no_customer" else "")
+            field = {"no_customer": "", "memo_too_long": "CustomerMemo", "notes_too_long": "Notes"}.get(code, "Line")
+            error = Permanent(message, code=code, fix=fix, detail=detail, field=field)
             results.append(StepResult(step_id, ResultStatus.FAILED, error=error))
             continue
         results.append(_result(step_id, by_bid[handle], replies.get(handle)))
     return SendOutcome(results=tuple(results), attempt=attempt), smaller
 
 
-def _send_items(api: QboApi, key: str, body: bytes, items: list[dict[str, Any]],
+def _send_items(api: QboApi, request: Request, key: str, body: bytes, items: list[dict[str, Any]],
                 replies: dict[str, dict[str, Any]], smaller: int | None) -> tuple[Attempt, int | None]:
-    """`body` is sent byte for byte; only the halves after a 1040 are rendered here."""
+    """`body` is sent byte for byte, with the request's query parameters; only the halves after
+    a 1040 are rendered here."""
     try:
-        reply, attempt = api.batch(body, key, len(items))
+        if request.params:
+            reply, attempt = api.exchange("POST", request.path, params=request.params, body=body, key=key,
+                                          items=len(items))
+        else:
+            reply, attempt = api.batch(body, key, len(items))
     except LedgerError as error:
         if error.code == "1040" and len(items) > 1:
             # Nothing was saved (§8). The halves get keys derived from this one, so a resend of
@@ -174,8 +205,8 @@ def _send_items(api: QboApi, key: str, body: bytes, items: list[dict[str, Any]],
             smaller = min(half, smaller or half)
             for n, part in enumerate((items[:half], items[half:])):
                 sub_key = uuid.uuid5(KEY_NAMESPACE, f"{key}|1040|{n}").hex
-                attempt, smaller = _send_items(api, sub_key, dumps({"BatchItemRequest": part}), part, replies,
-                                               smaller)
+                attempt, smaller = _send_items(api, request, sub_key, dumps({"BatchItemRequest": part}), part,
+                                               replies, smaller)
             return attempt, smaller
         if isinstance(error, Retriable | Uncertain | ReconnectRequired):
             raise
