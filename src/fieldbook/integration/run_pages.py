@@ -66,6 +66,6 @@ def run_rows(run: SyncRun) -> list[SyncStep]:
         step.ledger_link = ledger_url(run.connection, step.kind, ledger_id)  # type: ignore[attr-defined]
         # A step still to send (or one that failed before the ledger answered) has no outcome yet.
         outcome = step.outcome or {}
-        step.ledger_text = outcome.get("ledger_number") or ledger_id or "open"  # type: ignore[attr-defined]
+        step.ledger_text = outcome.get("ledger_number") or outcome.get("ledger_id") or "open"  # type: ignore[attr-defined]
     return steps
 
