@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from django.utils import timezone
 
-from fieldbook.connectors import base
+from fieldbook.connectors import base, registry
 from fieldbook.connectors.base import TokenSet
 from fieldbook.connectors.errors import LedgerError, Retriable
 from fieldbook.connectors.records import CompanyInfo
@@ -83,8 +83,7 @@ def candidate(connection: Connection) -> Connection:
 
 
 def _connector(cand: Connection, host_url: str, client: httpx.Client, store: _MemoryTokens) -> base.Connector:
-    ledgers._import_connectors()
-    cls = base.get_connector_class(cand.ledger)
+    cls = registry.connector_class(cand.ledger)
     # The company's one rate budget (keyed by the connection): Connect's calls count like any other.
     return cls(ledgers.connection_settings(cand, host_url), store, client, ledgers.clock_factory(), None,
                budget=ledgers.budget_factory(), patience=ledgers.patience())  # fmt: skip

@@ -103,8 +103,9 @@ class QuickBooksControl:
         return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
-                        scope: str = tokens.ACCOUNTING_SCOPE) -> str:
-        realm = str(realm_id or self.default_realm)
+                        scope: str = tokens.ACCOUNTING_SCOPE, company: str | None = None) -> str:
+        """`company`: the generic name every ledger's sandbox takes for the company (here the realm id)."""
+        realm = str(realm_id or company or self.default_realm)
         with self.app.store.lock:
             self._company(realm)
             url = oauth.approval_url(self._tree, client_id, redirect_uri, state, realm, scope,
