@@ -20,8 +20,9 @@ from fieldbook.connectors.base import TokenSet
 from fieldbook.connectors.errors import LedgerError, Retriable
 from fieldbook.connectors.records import CompanyInfo
 from fieldbook.core.http import make_client
-from fieldbook.integration import ledgers
-from fieldbook.integration.models import Connection, Environment
+from fieldbook.integration import ledgers, reference, service
+from fieldbook.integration.mapping import suggest
+from fieldbook.integration.models import Connection, Environment, SyncRun
 
 PENDING_FIELDS = ("environment", "local_url", "client_id", "client_secret")
 # A local sandbox answers at once or not at all: say so in seconds, not after the API's timeouts.
@@ -194,9 +195,6 @@ def _record_failure(connection: Connection, reason: str) -> None:
 
 def _resume_paused(connection: Connection) -> None:
     """Work paused by "reconnect required" goes on once the user has reconnected."""
-    from fieldbook.integration import service
-    from fieldbook.integration.models import SyncRun
-
     run = SyncRun.objects.filter(connection=connection, state="paused").order_by("created_at").first()
     if run is not None:
         # If a run is going, the paused one can be resumed from its page afterwards.
@@ -205,24 +203,15 @@ def _resume_paused(connection: Connection) -> None:
 
 
 def _suggest_mapping(connection: Connection, host_url: str, info: CompanyInfo) -> None:
-    from fieldbook.integration.mapping import suggest
-
     try:
         with ledgers.open_connector(connection, host_url) as connector:
             ref = connector.reference_data()
     except LedgerError:
         return  # the user maps by hand in Settings, after "Refresh from ledger" (or the sweeper's)
-    from fieldbook.integration.reference import save
-
-    save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
+    reference.save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
     if not (connection.mapping or {}).get("tax_codes"):
         connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
         connection.save(update_fields=["mapping"])
-
-
-def mark_reconnect(connection: Connection, reason: str) -> None:
-    """invalid_grant or revoked: queued work is kept, the user is asked to reconnect."""
-    Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.RECONNECT, status_reason=reason)
 
 
 def _disconnect(connection: Connection, reason: str) -> None:

@@ -133,10 +133,16 @@ def open_connector(connection: Connection, host_url: str = "", connector: base.C
             yield connector_for(connection, host_url, client=client, stored_rules=stored_rules)
         except ReconnectRequired as exc:
             # The ledger refused our tokens (revoked, expired): the status says so at the first refusal.
-            Connection.objects.filter(pk=connection.pk, status=Connection.Status.CONNECTED).update(
-                status=Connection.Status.RECONNECT, status_reason=exc.message
-            )
+            mark_reconnect(connection, exc.message, only_if_connected=True)
             raise
+
+
+def mark_reconnect(connection: Connection, reason: str, only_if_connected: bool = False) -> None:
+    """invalid_grant or revoked: queued work is kept, the user is asked to reconnect."""
+    rows = Connection.objects.filter(pk=connection.pk)
+    if only_if_connected:
+        rows = rows.filter(status=Connection.Status.CONNECTED)
+    rows.update(status=Connection.Status.RECONNECT, status_reason=reason)
 
 
 def connector_for(

@@ -4,7 +4,7 @@ At worker start and then every `FIELDBOOK_SWEEP_SECONDS` it
 
 1. resumes runs whose heartbeat went stale: their worker died (django-tasks-db never re-runs a
    task left RUNNING by a killed worker), so the run is claimed by compare-and-set on its
-   heartbeat (`service.stale_runs`) and queued again; the engine picks it up from its journal;
+   heartbeat (`lease.stale_runs`) and queued again; the engine picks it up from its journal;
 2. keeps idle connections alive: a refresh token that is not used lapses (each ledger's profile
    says when), so one due within `KEEP_ALIVE_MARGIN` is refreshed through the
    connector's own OAuth session, which saves the rotated token before anything uses it.
@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from fieldbook.connectors import registry
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
-from fieldbook.integration import ledgers, reference, service, tasks
-from fieldbook.integration.connect import mark_reconnect
+from fieldbook.integration import lease, ledgers, reference, tasks
 from fieldbook.integration.models import Connection
 
 log = logging.getLogger(__name__)
@@ -93,26 +92,13 @@ def refresh_reference_lists(now: datetime) -> list[int]:
 
 
 def resume_stale_runs() -> list[str]:
-    claimed = service.stale_runs(float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
+    claimed = lease.stale_runs(float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
     for run_id in claimed:
-        if _queued(run_id):
+        if lease.queued(run_id):
             continue  # its task is waiting for a free worker: a second one would only be a no-op
         log.warning("Resuming sync run %s: its heartbeat went stale (its worker stopped).", run_id)
         tasks.execute_run.enqueue(run_id)
     return claimed
-
-
-def _queued(run_id: str) -> bool:
-    """Whether the database queue already holds a not-yet-started task for this run."""
-    from django_tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    backend = task_backends[tasks.execute_run.backend]
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    waiting = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tasks.execute_run.module_path)
-    return any((row.args_kwargs or {}).get("args") == [run_id] for row in waiting.only("args_kwargs"))
 
 
 # --- keep-alive ---------------------------------------------------------------------------------
@@ -145,7 +131,7 @@ def keep_alive(now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> SweepRep
         except ReconnectRequired as exc:
             reason = f"{exc.message} {exc.fix}".strip()
             log.warning("Keep-alive: %s needs reconnecting (%s).", connection, exc.code)
-            mark_reconnect(connection, reason)
+            ledgers.mark_reconnect(connection, reason)
             report.reconnect.append(connection.pk)
         except (LedgerError, TimeoutError) as exc:
             # The ledger is busy or unreachable, or another process holds the token lock: the

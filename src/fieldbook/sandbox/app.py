@@ -18,6 +18,7 @@ from fieldbook.sandbox.common.http import FAULT_ENVIRON_KEY, Request, Response, 
 from fieldbook.sandbox.common.store import Store
 from fieldbook.sandbox.quickbooks.api import Limits, QuickBooksApp, Settings
 from fieldbook.sandbox.quickbooks.control import QuickBooksControl
+from fieldbook.sandbox.transport import SandboxTransport
 
 RELAXED_FACTOR = 100  # relaxed limits: 50,000 requests/min per realm, 1,000/s per app
 
@@ -77,7 +78,5 @@ class Sandbox:
             fault = self.decide_fault(req.method, req.path, req.query_string)
         return self.handle(req, fault).to_wsgi(start_response)
 
-    def transport(self) -> Any:
-        from fieldbook.sandbox.transport import SandboxTransport
-
+    def transport(self) -> SandboxTransport:
         return SandboxTransport(self)

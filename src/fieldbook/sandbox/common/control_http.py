@@ -16,20 +16,18 @@ from __future__ import annotations
 import dataclasses
 import html
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fieldbook.sandbox.common import jsonutil
+from fieldbook.sandbox.common.host import Host
 from fieldbook.sandbox.common.http import Request, Response
-
-if TYPE_CHECKING:
-    from fieldbook.sandbox.app import Sandbox
 
 
 def _json_result(value: Any, status: int = 200) -> Response:
     return Response.json({"result": jsonutil.to_plain(value)}, status=status)
 
 
-def handle(sandbox: Sandbox, req: Request) -> Response:
+def handle(sandbox: Host, req: Request) -> Response:
     parts = [p for p in req.path.split("/") if p][1:]
     try:
         payload = req.json() if req.body else {}
@@ -47,7 +45,7 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
         return Response.json({"error": str(exc)}, status=400)
 
 
-def _dispatch(sandbox: Sandbox, req: Request, parts: list[str], payload: dict[str, Any]) -> Response:
+def _dispatch(sandbox: Host, req: Request, parts: list[str], payload: dict[str, Any]) -> Response:
     if not parts:
         return _json_result({"ledgers": list(sandbox.ledgers), "endpoints": __doc__})
     if parts == ["time"]:
@@ -73,7 +71,7 @@ def _dispatch(sandbox: Sandbox, req: Request, parts: list[str], payload: dict[st
     return Response.json({"error": f"no control endpoint {req.path}"}, status=404)
 
 
-def _faults(sandbox: Sandbox, req: Request, rest: list[str], payload: dict[str, Any]) -> Response:
+def _faults(sandbox: Host, req: Request, rest: list[str], payload: dict[str, Any]) -> Response:
     if not rest and req.method == "GET":
         return _json_result([dataclasses.asdict(f) for f in sandbox.faults.pending()])
     if not rest and req.method == "DELETE":
@@ -90,7 +88,7 @@ def _faults(sandbox: Sandbox, req: Request, rest: list[str], payload: dict[str, 
     return Response.json({"error": "unknown faults call"}, status=404)
 
 
-def index_page(sandbox: Sandbox) -> str:
+def index_page(sandbox: Host) -> str:
     e = html.escape
     sections = []
     for name, ledger in sandbox.ledgers.items():

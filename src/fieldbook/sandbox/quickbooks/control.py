@@ -10,9 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from fieldbook.sandbox.quickbooks import errors, names, oauth, tokens, transactions
+from fieldbook.sandbox.quickbooks import books, errors, names, oauth, tokens, transactions
 from fieldbook.sandbox.quickbooks.api import QuickBooksApp
-from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company
+from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company, ControlError
 from fieldbook.sandbox.quickbooks.seed import new_company_tree
 
 REALM_BASE = 9341450000000000
@@ -29,10 +29,6 @@ HTTP_ACTIONS = frozenset({
 })
 
 
-class ControlError(ValueError):
-    """A control call that the books refuse (e.g. paying more than the balance)."""
-
-
 class _BulkView(Company):
     """The company as the API's create functions see it during `seed_records`: the same tree, but
     the name and invoice lists they scan look empty. Those scans (unique DisplayName, unique
@@ -45,6 +41,7 @@ class _BulkView(Company):
 class QuickBooksControl:
     def __init__(self, app: QuickBooksApp) -> None:
         self.app = app
+        app.books_pages = lambda req, sub: books.handle(self, req, sub)
 
     @property
     def _tree(self) -> dict[str, Any]:
