@@ -107,8 +107,11 @@ class Limiter:
     waiting longer than that many seconds in all (a web request)."""
 
     def __init__(self, limits: tuple[Limit, ...], clock: Clock, store: BudgetStore | None = None,
-                 key: str = "default", concurrency: int = 0, patience: float | None = None) -> None:  # fmt: skip
+                 key: str = "default", concurrency: int = 0, patience: float | None = None,
+                 ledger: str = "The ledger") -> None:  # fmt: skip
+        """`ledger`: how the messages name the ledger the budget is for."""
         self.limits = limits
+        self.ledger = ledger
         self.clock = clock
         self.store: BudgetStore = store if store is not None else MemoryBudgetStore()
         self.key = key
@@ -131,7 +134,7 @@ class Limiter:
                 return slot
             if self.patience is not None and waited + wait > self.patience:
                 raise Throttled(
-                    "QuickBooks asked us to slow down: too many requests for this company just now.",
+                    f"{self.ledger} asked us to slow down: too many requests for this company just now.",
                     code="throttled", retry_after=wait,
                     fix="What Fieldbook already holds is shown; try again in a few seconds.",
                 )  # fmt: skip

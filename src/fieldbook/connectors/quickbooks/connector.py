@@ -60,7 +60,7 @@ def shared_limiter(settings: ConnectionSettings, clock: Clock, budget: BudgetSto
     budget is this connector's own."""
     in_flight = int(settings.options.get("max_in_flight", PROFILE.concurrency))
     return Limiter(limits_from_options(PROFILE.limits, settings.options), clock, budget, budget_key(settings),
-                   concurrency=in_flight, patience=patience)  # fmt: skip
+                   concurrency=in_flight, patience=patience, ledger="QuickBooks")  # fmt: skip
 
 
 @register

@@ -60,11 +60,12 @@ def _dispatch(sandbox: Host, req: Request, parts: list[str], payload: dict[str, 
         allowed = getattr(__import__(type(control).__module__, fromlist=["HTTP_ACTIONS"]), "HTTP_ACTIONS", ())
         if parts[1] not in allowed:
             return Response.json({"error": f"unknown action {parts[1]}"}, status=404)
-        if parts[1] == "default_realm":
-            return _json_result(control.default_realm)
+        action = getattr(control, parts[1])
+        if not callable(action):  # a property, e.g. the default company
+            return _json_result(action)
         kwargs = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in payload.items()}
         try:
-            result = getattr(control, parts[1])(**kwargs)
+            result = action(**kwargs)
         except ValueError as exc:
             return Response.json({"error": str(exc)}, status=409)
         return _json_result(result)
@@ -93,8 +94,8 @@ def index_page(sandbox: Host) -> str:
     sections = []
     for name, ledger in sandbox.ledgers.items():
         rows = "".join(
-            f'<li>{e(company)} <small>({e(realm)})</small> — <a href="/{e(name)}/books/{e(realm)}">books</a></li>'
-            for realm, company in ledger.companies())
+            f'<li>{e(company)} <small>({e(cid)})</small> — <a href="/{e(name)}/books/{e(cid)}">books</a></li>'
+            for cid, company in ledger.companies())
         sections.append(f'<h2><a href="/{e(name)}/">{e(name)}</a></h2><ul>{rows}</ul>')
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fieldbook sandboxes</title>"
             "</head><body><h1>Fieldbook sandboxes</h1>" + "".join(sections) +
