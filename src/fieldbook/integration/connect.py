@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from fieldbook.core.http import make_client
 from fieldbook.integration import ledgers, reference, service
 from fieldbook.integration.mapping import suggest
 from fieldbook.integration.models import Connection, Environment, SyncRun
+
+log = logging.getLogger(__name__)
 
 PENDING_FIELDS = ("environment", "local_url", "client_id", "client_secret")
 # A local sandbox answers at once or not at all: say so in seconds, not after the API's timeouts.
@@ -212,6 +215,20 @@ def _suggest_mapping(connection: Connection, host_url: str, info: CompanyInfo) -
     if not (connection.mapping or {}).get("tax_codes"):
         connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
         connection.save(update_fields=["mapping"])
+
+
+def disconnect(connection: Connection, reason: str) -> None:
+    """The user's Disconnect: Fieldbook's access is revoked at the ledger (when it can be), then
+    the tokens are forgotten here. A ledger that cannot be reached does not keep the user
+    connected: the tokens go anyway, and lapse at the ledger in their own time."""
+    if connection.is_connected and connection.refresh_token:
+        try:
+            with ledgers.open_connector(connection) as connector:
+                connector.disconnect()
+        except (LedgerError, httpx.HTTPError) as exc:
+            log.warning("Disconnect: could not revoke at the ledger for %s: %s", connection,
+                        getattr(exc, "message", exc))  # fmt: skip
+    _disconnect(connection, reason)
 
 
 def _disconnect(connection: Connection, reason: str) -> None:

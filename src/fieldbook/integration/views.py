@@ -163,6 +163,6 @@ def disconnect(request: HttpRequest, ledger: str) -> HttpResponse:
     if not is_admin(request):
         messages.error(request, ADMIN_ONLY)
     else:
-        connecting._disconnect(connection, "Disconnected by a user.")
+        connecting.disconnect(connection, "Disconnected by a user.")
         messages.success(request, "Disconnected. Links to ledger records are kept for when you reconnect.")
     return redirect("integration:settings", ledger=ledger)
