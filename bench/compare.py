@@ -55,7 +55,6 @@ from fieldbook.connectors.base import RecordKind, marker  # noqa: E402
 from fieldbook.connectors.quickbooks import QuickBooksConnector  # noqa: E402
 from fieldbook.connectors.quickbooks import mapping as qbo  # noqa: E402
 from fieldbook.connectors.quickbooks.api import dumps  # noqa: E402
-from fieldbook.core import demo  # noqa: E402
 from fieldbook.core.models import Organisation  # noqa: E402
 from fieldbook.integration import ledgers  # noqa: E402
 from fieldbook.integration.mapping import suggest  # noqa: E402
@@ -64,6 +63,7 @@ from fieldbook.integration.records import customer_record, integrated_customers,
 from fieldbook.integration.service import run_compare  # noqa: E402
 from fieldbook.jobs.demo import make_jobs  # noqa: E402
 from fieldbook.jobs.models import Job  # noqa: E402
+from fieldbook.site import demo  # noqa: E402
 from fieldbook.sync.normalise import field_values  # noqa: E402
 
 CPU_TARGET = 5.0  # seconds, median of the repeated Compares

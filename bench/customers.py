@@ -24,7 +24,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from fieldbook.core import demo  # noqa: E402
+from fieldbook.site import demo  # noqa: E402
 
 
 def main() -> int:

@@ -26,9 +26,10 @@ from tests.connectors.harness import discover_mapping  # noqa: E402
 from tests.sync.harness import plan_everything  # noqa: E402
 
 from fieldbook.connectors.base import Attempt, ConnectionSettings, TokenSet  # noqa: E402
-from fieldbook.connectors.limiter import QBO_CONCURRENCY, MemoryBudgetStore  # noqa: E402
+from fieldbook.connectors.limiter import MemoryBudgetStore  # noqa: E402
 from fieldbook.connectors.quickbooks import QuickBooksConnector  # noqa: E402
 from fieldbook.connectors.quickbooks.connector import DEFAULT_BATCH_SIZE  # noqa: E402
+from fieldbook.connectors.quickbooks.profile import CONCURRENCY as QBO_CONCURRENCY  # noqa: E402
 from fieldbook.core.clock import WallClock  # noqa: E402
 from fieldbook.core.http import make_client  # noqa: E402
 from fieldbook.sandbox import Sandbox  # noqa: E402

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "fieldbook.jobs",
     "fieldbook.contracts",
     "fieldbook.integration",
+    "fieldbook.site",  # the demo and run commands, above every other app
 ]
 
 MIDDLEWARE = [

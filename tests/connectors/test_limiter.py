@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from fieldbook.connectors.limiter import (
-    QBO_LIMITS,
     Backoff,
     Limit,
     Limiter,
@@ -14,6 +13,7 @@ from fieldbook.connectors.limiter import (
     limits_from_options,
     retry_after_seconds,
 )
+from fieldbook.connectors.quickbooks.profile import LIMITS as QBO_LIMITS
 from fieldbook.core.clock import VirtualClock
 
 

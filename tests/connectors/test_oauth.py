@@ -14,6 +14,7 @@ from fieldbook.connectors.base import TokenSet
 from fieldbook.connectors.errors import Permanent, ReconnectRequired
 from fieldbook.connectors.oauth import OAuthSession
 from fieldbook.connectors.quickbooks.api import endpoints_for
+from fieldbook.connectors.quickbooks.profile import PROFILE
 from fieldbook.core.clock import VirtualClock
 from tests.connectors.conftest import MemoryTokenStore, qbo_settings
 
@@ -50,7 +51,7 @@ class FakeIdP:
 def session(clock: VirtualClock, store: MemoryTokenStore, idp: FakeIdP) -> OAuthSession:
     settings = qbo_settings()
     return OAuthSession(settings, endpoints_for(settings), store, httpx.Client(transport=httpx.MockTransport(idp)),
-                        clock)
+                        clock, dialect=PROFILE.oauth)
 
 
 def tokens(clock: VirtualClock, minutes: int = 60) -> TokenSet:

@@ -8,9 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from fieldbook.core.demo import DEMO_USER
 from fieldbook.core.models import Membership, Organisation
 from fieldbook.customers.models import Customer
+from fieldbook.site.demo import DEMO_USER
 
 pytestmark = pytest.mark.django_db
 

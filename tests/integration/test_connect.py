@@ -139,3 +139,20 @@ def test_connect_suggests_a_tax_mapping_and_settings_checks_it(client_a, org_a, 
     connection.refresh_from_db()
     assert connection.mapping["tax_codes"]["NEW"] == twelve_and_half[0]
     assert "is not mapped" not in response.content.decode()
+
+
+def test_disconnect_revokes_fieldbooks_access_at_the_ledger(client_a, org_a, sandbox):  # type: ignore[no-untyped-def]
+    import httpx
+
+    save_settings(client_a)
+    client_a.get(consent(client_a, sandbox))
+    connection = Connection.objects.get(organisation=org_a, ledger="quickbooks")
+    refresh = connection.refresh_token
+    response = client_a.post(reverse("integration:disconnect", args=["quickbooks"]))
+    assert response.status_code == 302
+    connection.refresh_from_db()
+    assert connection.status == "not_connected" and connection.refresh_token == ""
+    with httpx.Client(transport=sandbox.transport(), base_url=SANDBOX_URL) as http:
+        reply = http.post("/quickbooks/oauth2/v1/tokens/bearer", auth=(CLIENT_ID, CLIENT_SECRET),
+                          data={"grant_type": "refresh_token", "refresh_token": refresh})  # fmt: skip
+    assert reply.json()["error"] == "invalid_grant"  # revoked, not merely forgotten here

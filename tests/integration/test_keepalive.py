@@ -103,3 +103,25 @@ def test_a_busy_sign_in_service_is_tried_again_at_the_next_sweep(org_a, sandbox,
     assert unchanged.status == "connected" and unchanged.refresh_token == a.refresh_token
     assert keep_alive(clock.now()).refreshed == [a.pk]
     assert Connection.objects.get(pk=a.pk).refresh_token != a.refresh_token
+
+
+def test_disconnect_revokes_at_the_ledger(org_a, sandbox, clock):  # type: ignore[no-untyped-def]
+    a = connect(org_a, sandbox)
+    assert token_call(sandbox, a.refresh_token).status_code == 200  # works before: rotated
+    a = Connection.objects.get(pk=a.pk)
+    assert connector_for(a).disconnect() is True
+    assert token_call(sandbox, a.refresh_token).json()["error"] == "invalid_grant"
+
+
+def test_the_sweeper_asks_the_connector_to_keep_alive_and_nothing_else(org_a, sandbox, clock, monkeypatch):  # type: ignore[no-untyped-def]
+    a = connect(org_a, sandbox)
+    clock.advance(97 * DAY)
+    asked: list[int] = []
+
+    class NoSession:  # a connector with tokens of its own kind: no `session` attribute to reach into
+        def keep_alive(self) -> bool:
+            asked.append(a.pk)
+            return True
+
+    monkeypatch.setattr("fieldbook.integration.ledgers.connector_for", lambda connection, **kw: NoSession())
+    assert keep_alive(clock.now()).refreshed == [a.pk] and asked == [a.pk]

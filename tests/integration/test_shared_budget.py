@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from fieldbook.connectors.limiter import QBO_LIMITS, Limiter
+from fieldbook.connectors.limiter import Limiter
+from fieldbook.connectors.quickbooks.profile import LIMITS as QBO_LIMITS
 from fieldbook.core.clock import VirtualClock
 from fieldbook.integration.budget import DatabaseBudgetStore
 from fieldbook.integration.models import Connection, LedgerBudget

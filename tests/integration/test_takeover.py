@@ -85,3 +85,11 @@ def test_start_sync_takes_over_a_killed_run_for_the_worker(client_a, connected, 
     assert dead.state == "done" and dead.counts == {"created": 1}
     assert len(named(sandbox, "Acme 1 Ltd")) == 1
     assert Connection.objects.get(pk=connected.pk).run_lease == ""
+
+
+def test_the_lease_looks_into_the_queue_under_the_run_tasks_own_name() -> None:
+    """lease.py names the task by its path (importing it would import the run's execution)."""
+    from fieldbook.integration import lease, tasks
+
+    assert tasks.execute_run.module_path == lease.RUN_TASK_PATH
+    assert tasks.execute_run.backend == lease.RUN_TASK_BACKEND

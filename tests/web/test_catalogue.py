@@ -89,3 +89,10 @@ def test_the_rate_of_a_tax_code_in_use_cannot_change(client_a, org_a):  # type: 
     assert response.status_code == 200 and "cannot change" in response.content.decode()
     code.refresh_from_db()
     assert code.rate == Decimal("20")
+
+
+def test_a_tax_code_is_looked_for_on_every_kind_of_document_line() -> None:
+    """catalogue finds the line models through their shared base, importing neither jobs nor contracts."""
+    from fieldbook.catalogue.documents import _line_models
+
+    assert {m.__name__ for m in _line_models()} == {"JobLine", "ContractLine", "ServiceInvoiceLine"}

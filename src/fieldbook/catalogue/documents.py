@@ -101,3 +101,19 @@ class DocumentLine(models.Model):
     def amount(self) -> Decimal:
         """Quantity x price less discount, as entered (inclusive or exclusive of tax)."""
         return money.line_amount(self.money_line())
+
+
+def _line_models(base: type[models.Model] = DocumentLine) -> list[type[models.Model]]:
+    """Every concrete kind of document line (jobs', contracts', service invoices'), found through
+    the abstract base they share: this module need not import the apps that build on it."""
+    found = []
+    for sub in base.__subclasses__():
+        if not sub._meta.abstract:
+            found.append(sub)
+        found.extend(_line_models(sub))
+    return found
+
+
+def tax_code_in_use(code: TaxCode) -> bool:
+    """On any job, contract or service invoice line."""
+    return any(m._default_manager.filter(tax_code=code).exists() for m in _line_models())

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
+from fieldbook.catalogue.documents import tax_code_in_use
 from fieldbook.catalogue.models import Item, TaxCode
 from fieldbook.core.models import Organisation
 
@@ -39,7 +40,7 @@ class TaxCodeForm(_OrgCodeForm):
             self.add_error("rate", "An exempt tax code has a rate of 0.")
         # Lines price from their tax code's rate: changing it would silently change the totals of
         # closed jobs and generated invoices, some already in a ledger. A new rate is a new code.
-        if self.instance.pk and "rate" in self.changed_data and self.instance.in_use():
+        if self.instance.pk and "rate" in self.changed_data and tax_code_in_use(self.instance):
             self.add_error("rate", "This tax code is used on jobs or invoices, so its rate cannot change. "
                                    "Create a new tax code for the new rate and make this one inactive.")
         return cleaned

@@ -48,13 +48,6 @@ class TaxCode(models.Model):
     def __str__(self) -> str:
         return f"{self.code} ({self.rate.normalize():f} %)" if not self.is_exempt else f"{self.code} (exempt)"
 
-    def in_use(self) -> bool:
-        """On any job, contract or service invoice line."""
-        from fieldbook.contracts.models import ContractLine, ServiceInvoiceLine
-        from fieldbook.jobs.models import JobLine
-
-        return any(m.objects.filter(tax_code=self).exists() for m in (JobLine, ContractLine, ServiceInvoiceLine))
-
 
 class Item(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="items")

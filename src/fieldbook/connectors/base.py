@@ -17,12 +17,13 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.connectors.limiter import BudgetStore
+from fieldbook.connectors.profile import LedgerProfile
 from fieldbook.connectors.records import (
     CompanyInfo,
     CustomerRecord,
@@ -227,6 +228,7 @@ class Found:
 class Connector(ABC):
     """One ledger. Kept under ~15 methods on purpose (cf. NetBox's DataBackend)."""
 
+    profile: ClassVar[LedgerProfile]  # what the ledger declares (connectors.profile)
     name: str = ""
     label: str = ""
     # Requests the engine may have in flight at once for this company (the ledger's concurrency
@@ -301,6 +303,17 @@ class Connector(ABC):
     def connect(self, callback_url: str, state: str) -> CompanyInfo:
         """Finish Connect from the callback URL: tokens saved, the company read."""
         raise NotImplementedError(f"{self.label} cannot connect through OAuth")
+
+    # tokens
+    def keep_alive(self) -> bool:
+        """Use the refresh token so an idle connection does not lapse (the rotated token saved
+        before anything uses it). False: this ledger has no tokens to keep alive."""
+        return False
+
+    def disconnect(self) -> bool:
+        """Revoke Fieldbook's access at the ledger. False: nothing was revoked (no tokens, or
+        the ledger has no way to revoke)."""
+        return False
 
 
 # --- registry ---------------------------------------------------------------------------------

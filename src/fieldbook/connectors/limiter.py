@@ -6,9 +6,7 @@ finding them with 429s, with one budget for every thread and process serving one
 `BudgetStore`: the integration app keeps it in the database; `MemoryBudgetStore` serves pure
 tests and benches. Each limit is a sliding window (a log of what was spent in the last `period`
 seconds), which keeps us under the ledger whether it counts in fixed or sliding windows.
-QBO (reference §9): 500 requests/min per realm with each batch item metered like a call, 10/s per
-realm+app, 40 batch requests/min per realm+app and 120/min per realm, and at most 10 requests in
-flight ("historically 10 concurrent").
+Each ledger's limits are data in its profile (`LedgerProfile.limits`, `concurrency`).
 
 Times in the budget are epoch seconds from the clock's `now()`: comparable across processes.
 
@@ -44,14 +42,7 @@ class Limit:
 
 
 # Meters: "calls" = HTTP requests, "items" = metered units (a batch counts its items),
-# "batches" = batch requests.
-QBO_LIMITS: tuple[Limit, ...] = (
-    Limit("realm per minute", "items", 500, 60.0),
-    Limit("realm+app per second", "calls", 10, 1.0),
-    Limit("batch per minute (realm+app)", "batches", 40, 60.0),
-    Limit("batch per minute (realm)", "batches", 120, 60.0),
-)
-QBO_CONCURRENCY = 10  # requests in flight per realm+app (§9: "historically 10 concurrent")
+# "batches" = batch requests. Each ledger's own limits are in its profile.
 # A holder that died mid-request frees its slot after this long (QBO times requests out at 120 s).
 SLOT_SECONDS = 130.0
 SLOT_POLL = 0.05  # seconds between looks for a free request slot
@@ -116,8 +107,11 @@ class Limiter:
     waiting longer than that many seconds in all (a web request)."""
 
     def __init__(self, limits: tuple[Limit, ...], clock: Clock, store: BudgetStore | None = None,
-                 key: str = "default", concurrency: int = 0, patience: float | None = None) -> None:  # fmt: skip
+                 key: str = "default", concurrency: int = 0, patience: float | None = None,
+                 ledger: str = "The ledger") -> None:  # fmt: skip
+        """`ledger`: how the messages name the ledger the budget is for."""
         self.limits = limits
+        self.ledger = ledger
         self.clock = clock
         self.store: BudgetStore = store if store is not None else MemoryBudgetStore()
         self.key = key
@@ -140,7 +134,7 @@ class Limiter:
                 return slot
             if self.patience is not None and waited + wait > self.patience:
                 raise Throttled(
-                    "QuickBooks asked us to slow down: too many requests for this company just now.",
+                    f"{self.ledger} asked us to slow down: too many requests for this company just now.",
                     code="throttled", retry_after=wait,
                     fix="What Fieldbook already holds is shown; try again in a few seconds.",
                 )  # fmt: skip

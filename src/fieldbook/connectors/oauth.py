@@ -28,6 +28,7 @@ from authlib.oauth2.rfc6749.parameters import (
 
 from fieldbook.connectors.base import ConnectionSettings, TokenSet, TokenStore
 from fieldbook.connectors.errors import LedgerError, Permanent, ReconnectRequired, Retriable, Uncertain
+from fieldbook.connectors.profile import OAuthDialect, RevokeBody
 from fieldbook.core.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -62,13 +63,16 @@ class OAuthSession:
         client: httpx.Client,
         clock: Clock,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
+        dialect: OAuthDialect | None = None,
     ) -> None:
+        """`dialect`: where the ledger departs from the plain RFC (its profile says)."""
         self.settings = settings
         self.endpoints = endpoints
         self.store = store
         self.client = client
         self.clock = clock
         self.refresh_margin = refresh_margin
+        self.dialect = dialect or OAuthDialect()
         self.refresh_count = 0
 
     # --- the authorization-code flow ---------------------------------------------------------
@@ -87,7 +91,8 @@ class OAuthSession:
         return str(url), state
 
     def exchange_code(self, callback_url: str, state: str) -> TokenSet:
-        """Turn the callback (code, state, QBO's realmId) into saved tokens."""
+        """Turn the callback (code, state, and the company when the ledger names it there) into
+        saved tokens."""
         try:
             params = parse_authorization_code_response(callback_url, state=state)
         except MismatchingStateException:
@@ -104,21 +109,28 @@ class OAuthSession:
             "authorization_code", code=params["code"], redirect_uri=self.settings.redirect_uri
         )
         payload = self._token_call(body)
-        company = str(params.get("realmId", "")) or self.settings.company_id
+        named = params.get(self.dialect.company_param, "") if self.dialect.company_param else ""
+        company = str(named) or self.settings.company_id
         tokens = self._token_set(payload, previous=None, company_id=company)
         self.store.save(tokens)
         return tokens
 
-    def revoke(self) -> None:
+    def revoke(self) -> bool:
+        """Revoke the refresh token (and with it the access token) at the ledger. False when
+        there is nothing to revoke or the ledger has no revoke endpoint."""
         tokens = self.store.load()
         if tokens is None or not self.endpoints.revoke_url:
-            return
-        # Revoke takes a JSON body with the token (QBO §11).
-        self.client.post(
-            self.endpoints.revoke_url,
-            json={"token": tokens.refresh_token},
-            headers={"Authorization": _basic(self.settings.client_id, self.settings.client_secret)},
-        )
+            return False
+        headers = {"Authorization": _basic(self.settings.client_id, self.settings.client_secret)}
+        if self.dialect.revoke_body == RevokeBody.JSON:
+            body: dict[str, Any] = {"json": {"token": tokens.refresh_token}}
+        else:  # RFC 7009
+            body = {"data": {"token": tokens.refresh_token, "token_type_hint": "refresh_token"}}
+        try:
+            response = self.client.post(self.endpoints.revoke_url, headers=headers, **body)
+        except httpx.TransportError as exc:
+            raise Retriable("Could not reach the ledger's sign-in service.", code="connect") from exc
+        return response.status_code < 400
 
     # --- access tokens -----------------------------------------------------------------------
 
@@ -215,7 +227,8 @@ class OAuthSession:
 
     def _token_set(self, payload: dict[str, Any], previous: TokenSet | None, company_id: str) -> TokenSet:
         now = self.clock.now()
-        refresh_expires = payload.get("x_refresh_token_expires_in")
+        field = self.dialect.refresh_expiry_field
+        refresh_expires = payload.get(field) if field else None
         tokens = TokenSet(
             access_token=str(payload["access_token"]),
             # A ledger that does not rotate may omit refresh_token: keep the one we have.

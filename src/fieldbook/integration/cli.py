@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
+from fieldbook.connectors import registry
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.models import Organisation
 from fieldbook.integration import ledgers, service
@@ -31,7 +32,7 @@ from fieldbook.sync.normalise import field_label
 from fieldbook.sync.plan import Plan, Selection, plan
 from fieldbook.sync.store import Mode, PlannedStep, Run, RunState
 
-LEDGERS = {"quickbooks": "QuickBooks Online", "xero": "Xero", "sage": "Sage Accounting", "sage50": "Sage 50"}
+LEDGERS = dict(registry.ledger_choices())  # every listed ledger; those without a connector say so
 NOUNS = {"customers": "customers", "jobs": "job invoices", "contracts": "service invoices"}
 HINTS = {
     "customers": "only customers flagged “integrate with accounts” are compared",

@@ -10,18 +10,22 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 from typing import Any
 
 import httpx
 from django.utils import timezone
 
-from fieldbook.connectors import base
+from fieldbook.connectors import base, registry
 from fieldbook.connectors.base import TokenSet
 from fieldbook.connectors.errors import LedgerError, Retriable
 from fieldbook.connectors.records import CompanyInfo
 from fieldbook.core.http import make_client
-from fieldbook.integration import ledgers
-from fieldbook.integration.models import Connection, Environment
+from fieldbook.integration import ledgers, reference, service
+from fieldbook.integration.mapping import suggest
+from fieldbook.integration.models import Connection, Environment, SyncRun
+
+log = logging.getLogger(__name__)
 
 PENDING_FIELDS = ("environment", "local_url", "client_id", "client_secret")
 # A local sandbox answers at once or not at all: say so in seconds, not after the API's timeouts.
@@ -83,8 +87,7 @@ def candidate(connection: Connection) -> Connection:
 
 
 def _connector(cand: Connection, host_url: str, client: httpx.Client, store: _MemoryTokens) -> base.Connector:
-    ledgers._import_connectors()
-    cls = base.get_connector_class(cand.ledger)
+    cls = registry.connector_class(cand.ledger)
     # The company's one rate budget (keyed by the connection): Connect's calls count like any other.
     return cls(ledgers.connection_settings(cand, host_url), store, client, ledgers.clock_factory(), None,
                budget=ledgers.budget_factory(), patience=ledgers.patience())  # fmt: skip
@@ -195,9 +198,6 @@ def _record_failure(connection: Connection, reason: str) -> None:
 
 def _resume_paused(connection: Connection) -> None:
     """Work paused by "reconnect required" goes on once the user has reconnected."""
-    from fieldbook.integration import service
-    from fieldbook.integration.models import SyncRun
-
     run = SyncRun.objects.filter(connection=connection, state="paused").order_by("created_at").first()
     if run is not None:
         # If a run is going, the paused one can be resumed from its page afterwards.
@@ -206,24 +206,29 @@ def _resume_paused(connection: Connection) -> None:
 
 
 def _suggest_mapping(connection: Connection, host_url: str, info: CompanyInfo) -> None:
-    from fieldbook.integration.mapping import suggest
-
     try:
         with ledgers.open_connector(connection, host_url) as connector:
             ref = connector.reference_data()
     except LedgerError:
         return  # the user maps by hand in Settings, after "Refresh from ledger" (or the sweeper's)
-    from fieldbook.integration.reference import save
-
-    save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
+    reference.save(connection, ref, info)  # Settings shows these lists, and runs use these rules, from now on
     if not (connection.mapping or {}).get("tax_codes"):
         connection.mapping = {**(connection.mapping or {}), **suggest(connection, ref)}
         connection.save(update_fields=["mapping"])
 
 
-def mark_reconnect(connection: Connection, reason: str) -> None:
-    """invalid_grant or revoked: queued work is kept, the user is asked to reconnect."""
-    Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.RECONNECT, status_reason=reason)
+def disconnect(connection: Connection, reason: str) -> None:
+    """The user's Disconnect: Fieldbook's access is revoked at the ledger (when it can be), then
+    the tokens are forgotten here. A ledger that cannot be reached does not keep the user
+    connected: the tokens go anyway, and lapse at the ledger in their own time."""
+    if connection.is_connected and connection.refresh_token:
+        try:
+            with ledgers.open_connector(connection) as connector:
+                connector.disconnect()
+        except (LedgerError, httpx.HTTPError) as exc:
+            log.warning("Disconnect: could not revoke at the ledger for %s: %s", connection,
+                        getattr(exc, "message", exc))  # fmt: skip
+    _disconnect(connection, reason)
 
 
 def _disconnect(connection: Connection, reason: str) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from fieldbook.connectors import registry
 from fieldbook.core import loopback
 from fieldbook.integration import connect as connecting
 from fieldbook.integration.models import Connection, Environment
@@ -33,11 +34,11 @@ class ConnectionSettingsForm(forms.ModelForm[Connection]):
     def __init__(self, *args: Any, ledger: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["client_id"].required = True
-        choices = list(Environment.choices)
-        if ledger != "quickbooks":
-            choices = [c for c in choices if c[0] != Environment.INTUIT_SANDBOX]
-        if not loopback.allowed():
-            choices = [c for c in choices if c[0] != Environment.LOCAL]
+        # Production and the ledger's own environments (its profile), then the local sandbox.
+        own = {env.key for env in registry.profile(ledger).environments} | {Environment.PRODUCTION}
+        if loopback.allowed():
+            own.add(Environment.LOCAL)
+        choices = [c for c in registry.environment_choices() if c[0] in own]
         self.fields["environment"].choices = choices  # type: ignore[attr-defined]
         self.pending_saved = False
         pending = connecting.pending_settings(self.instance) if self.instance.pk else {}

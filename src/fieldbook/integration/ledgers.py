@@ -11,7 +11,7 @@ import httpx
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from fieldbook.connectors import base
+from fieldbook.connectors import base, registry
 from fieldbook.connectors.errors import Permanent, ReconnectRequired
 from fieldbook.connectors.limiter import BudgetStore
 from fieldbook.connectors.records import CompanyInfo
@@ -22,28 +22,16 @@ from fieldbook.integration.models import Connection, Environment, LedgerReferenc
 from fieldbook.integration.tokens import ConnectionTokenStore
 from fieldbook.sync import codec
 
-# Production and vendor-sandbox API roots (reference sheets §1); a local sandbox keeps the real
-# paths under one prefix per ledger.
-API_ROOTS: dict[tuple[str, str], str] = {
-    ("quickbooks", Environment.PRODUCTION): "https://quickbooks.api.intuit.com",
-    ("quickbooks", Environment.INTUIT_SANDBOX): "https://sandbox-quickbooks.api.intuit.com",
-}
-AUTH_ROOTS = {"quickbooks": "https://appcenter.intuit.com"}
-# The local sandboxes' published app credentials (`fieldbook sandbox token quickbooks` prints
+# The local sandboxes' published app credentials (`fieldbook sandbox token <ledger>` prints
 # them): `make run` pre-fills Settings with them so a newcomer can connect at once.
-LOCAL_SANDBOX_APPS = {"quickbooks": ("fieldbook-sandbox-qbo", "fieldbook-sandbox-qbo-secret")}
-
-
-def _import_connectors() -> None:
-    # Registering happens on import; the registry stays free of Django.
-    import fieldbook.connectors.quickbooks  # noqa: F401
+LOCAL_SANDBOX_APPS: dict[str, tuple[str, str]] = {
+    p.key: p.local_app for p in registry.profiles() if p.local_app is not None and p.key in registry.available()
+}
 
 
 def available_ledgers() -> set[str]:
-    """The ledgers with a connector: what the pages and the CLI offer (Xero and Sage join by
-    registering theirs)."""
-    _import_connectors()
-    return {name for name, _cls in base.registered()}
+    """The ledgers with a connector: what the pages and the CLI offer."""
+    return registry.available()
 
 
 def redirect_uri(connection: Connection, host_url: str) -> str:
@@ -58,8 +46,9 @@ def connection_settings(connection: Connection, host_url: str = "") -> base.Conn
             raise Permanent(reason, code="local_sandbox_refused", fix="Choose Production in Settings.")
         api = auth = f"{root}/{connection.ledger}"
     else:
-        api = API_ROOTS.get((connection.ledger, connection.environment), "")
-        auth = AUTH_ROOTS.get(connection.ledger, api)
+        env = registry.profile(connection.ledger).environment(connection.environment)
+        api = env.api_root if env else ""
+        auth = (env.auth_root or env.api_root) if env else ""
     mapping = connection.mapping or {}
     return base.ConnectionSettings(
         connection_id=str(connection.pk),
@@ -144,10 +133,16 @@ def open_connector(connection: Connection, host_url: str = "", connector: base.C
             yield connector_for(connection, host_url, client=client, stored_rules=stored_rules)
         except ReconnectRequired as exc:
             # The ledger refused our tokens (revoked, expired): the status says so at the first refusal.
-            Connection.objects.filter(pk=connection.pk, status=Connection.Status.CONNECTED).update(
-                status=Connection.Status.RECONNECT, status_reason=exc.message
-            )
+            mark_reconnect(connection, exc.message, only_if_connected=True)
             raise
+
+
+def mark_reconnect(connection: Connection, reason: str, only_if_connected: bool = False) -> None:
+    """invalid_grant or revoked: queued work is kept, the user is asked to reconnect."""
+    rows = Connection.objects.filter(pk=connection.pk)
+    if only_if_connected:
+        rows = rows.filter(status=Connection.Status.CONNECTED)
+    rows.update(status=Connection.Status.RECONNECT, status_reason=reason)
 
 
 def connector_for(
@@ -158,8 +153,7 @@ def connector_for(
     stored_rules: bool = True,
 ) -> base.Connector:
     """`stored_rules=False`: the connector reads the company's rules again (Refresh from ledger)."""
-    _import_connectors()
-    cls = base.get_connector_class(connection.ledger)
+    cls = registry.connector_class(connection.ledger)
     return cls(
         connection_settings(connection, host_url),
         ConnectionTokenStore(connection.pk),
@@ -179,8 +173,4 @@ def ledger_url(connection: Connection, kind: str, ledger_id: str) -> str:
     if connection.environment == Environment.LOCAL:
         root = (connection.local_url or django_settings.FIELDBOOK_SANDBOX_URL).rstrip("/")
         return f"{root}/{connection.ledger}/books/{connection.company_id}#{kind}-{ledger_id}"
-    if connection.ledger == "quickbooks":
-        host = "sandbox.qbo.intuit.com" if connection.environment == Environment.INTUIT_SANDBOX else "qbo.intuit.com"
-        page = f"invoice?txnId={ledger_id}" if kind == "invoice" else f"customerdetail?nameId={ledger_id}"
-        return f"https://app.{host}/app/{page}"
-    return ""
+    return registry.profile(connection.ledger).link(connection.environment, kind, ledger_id)

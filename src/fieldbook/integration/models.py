@@ -12,20 +12,17 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from fieldbook.connectors import profile, registry
 from fieldbook.core.crypto import EncryptedTextField
 from fieldbook.core.models import Organisation
 
 
-class Ledger(models.TextChoices):
-    QUICKBOOKS = "quickbooks", "QuickBooks Online"
-    XERO = "xero", "Xero"
-    SAGE = "sage", "Sage Accounting"
+class Environment:
+    """The environments every ledger has; a ledger's own further ones (a vendor's sandbox) come
+    from its profile (connectors.registry.environment_choices)."""
 
-
-class Environment(models.TextChoices):
-    PRODUCTION = "production", "Production"
-    INTUIT_SANDBOX = "intuit_sandbox", "Intuit's sandbox (QuickBooks only)"
-    LOCAL = "local", "Local sandbox"
+    PRODUCTION = profile.PRODUCTION
+    LOCAL = profile.LOCAL
 
 
 class Connection(models.Model):
@@ -35,8 +32,10 @@ class Connection(models.Model):
         RECONNECT = "reconnect_required", "Reconnect required"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="connections")
-    ledger = models.CharField(max_length=20, choices=Ledger.choices)
-    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
+    # Choices from the ledgers' profiles (callables: a new ledger needs no migration).
+    ledger = models.CharField(max_length=20, choices=registry.ledger_choices)
+    environment = models.CharField(max_length=20, choices=registry.environment_choices,
+                                   default=Environment.PRODUCTION)  # fmt: skip
     local_url = models.URLField("Local sandbox URL", blank=True)
     client_id = models.CharField(max_length=200, blank=True)
     client_secret = EncryptedTextField(blank=True)

@@ -4,9 +4,9 @@ At worker start and then every `FIELDBOOK_SWEEP_SECONDS` it
 
 1. resumes runs whose heartbeat went stale: their worker died (django-tasks-db never re-runs a
    task left RUNNING by a killed worker), so the run is claimed by compare-and-set on its
-   heartbeat (`service.stale_runs`) and queued again; the engine picks it up from its journal;
-2. keeps idle connections alive: a refresh token that is not used lapses (QuickBooks 100 days
-   rolling, Xero 60, Sage 31), so one due within `KEEP_ALIVE_MARGIN` is refreshed through the
+   heartbeat (`lease.stale_runs`) and queued again; the engine picks it up from its journal;
+2. keeps idle connections alive: a refresh token that is not used lapses (each ledger's profile
+   says when), so one due within `KEEP_ALIVE_MARGIN` is refreshed through the
    connector's own OAuth session, which saves the rotated token before anything uses it.
    `invalid_grant` marks the connection "reconnect required" with the reason.
 """
@@ -23,10 +23,9 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from fieldbook.connectors import registry
 from fieldbook.connectors.errors import LedgerError, ReconnectRequired
-from fieldbook.connectors.oauth import OAuthSession
-from fieldbook.integration import ledgers, reference, service, tasks
-from fieldbook.integration.connect import mark_reconnect
+from fieldbook.integration import lease, ledgers, reference, tasks
 from fieldbook.integration.models import Connection
 
 log = logging.getLogger(__name__)
@@ -34,13 +33,15 @@ log = logging.getLogger(__name__)
 DEFAULT_SWEEP_SECONDS = 60.0
 # Refresh this long before a refresh token lapses: a week of sweeps (and of outages) to get it done.
 KEEP_ALIVE_MARGIN = timedelta(days=7)
-# How long an unused refresh token lives, for ledgers that do not say (reference sheets).
-REFRESH_TOKEN_LIFETIME = {
-    "quickbooks": timedelta(days=100),
-    "xero": timedelta(days=60),
-    "sage": timedelta(days=31),
-}
-SHORTEST_LIFETIME = min(REFRESH_TOKEN_LIFETIME.values())
+
+
+def refresh_lifetime(ledger: str) -> timedelta | None:
+    """How long an unused refresh token lives, from the ledger's profile (None: no tokens)."""
+    try:
+        tokens = registry.profile(ledger).tokens
+    except KeyError:
+        return None
+    return tokens.refresh if tokens else None
 
 
 def sweep_seconds() -> float:
@@ -91,26 +92,13 @@ def refresh_reference_lists(now: datetime) -> list[int]:
 
 
 def resume_stale_runs() -> list[str]:
-    claimed = service.stale_runs(float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
+    claimed = lease.stale_runs(float(settings.FIELDBOOK_HEARTBEAT_STALE_SECONDS))
     for run_id in claimed:
-        if _queued(run_id):
+        if lease.queued(run_id):
             continue  # its task is waiting for a free worker: a second one would only be a no-op
         log.warning("Resuming sync run %s: its heartbeat went stale (its worker stopped).", run_id)
         tasks.execute_run.enqueue(run_id)
     return claimed
-
-
-def _queued(run_id: str) -> bool:
-    """Whether the database queue already holds a not-yet-started task for this run."""
-    from django_tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    backend = task_backends[tasks.execute_run.backend]
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    waiting = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tasks.execute_run.module_path)
-    return any((row.args_kwargs or {}).get("args") == [run_id] for row in waiting.only("args_kwargs"))
 
 
 # --- keep-alive ---------------------------------------------------------------------------------
@@ -123,8 +111,8 @@ def refresh_expiry(connection: Connection) -> datetime | None:
         return connection.refresh_expires_at
     if connection.access_expires_at is None:
         return None
-    lifetime = REFRESH_TOKEN_LIFETIME.get(connection.ledger, SHORTEST_LIFETIME)
-    return connection.access_expires_at + lifetime
+    lifetime = refresh_lifetime(connection.ledger)
+    return None if lifetime is None else connection.access_expires_at + lifetime
 
 
 def refresh_due(connection: Connection, now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> bool:
@@ -143,7 +131,7 @@ def keep_alive(now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> SweepRep
         except ReconnectRequired as exc:
             reason = f"{exc.message} {exc.fix}".strip()
             log.warning("Keep-alive: %s needs reconnecting (%s).", connection, exc.code)
-            mark_reconnect(connection, reason)
+            ledgers.mark_reconnect(connection, reason)
             report.reconnect.append(connection.pk)
         except (LedgerError, TimeoutError) as exc:
             # The ledger is busy or unreachable, or another process holds the token lock: the
@@ -160,20 +148,16 @@ def keep_alive(now: datetime, margin: timedelta = KEEP_ALIVE_MARGIN) -> SweepRep
 
 
 def _refresh(connection: Connection) -> bool:
-    """Refresh through the connector's OAuth session (under the token lock; the rotated refresh
-    token is committed by ConnectionTokenStore before the session returns). False when the
-    ledger's connector has no OAuth session (nothing to keep alive) or is not available."""
+    """The connector's keep-alive (a refresh under the token lock; the rotated refresh token is
+    committed by ConnectionTokenStore before it returns). False when the ledger has nothing to
+    keep alive or no connector."""
     with ledgers.http_client() as client:
         try:
             connector = ledgers.connector_for(connection, client=client)
         except KeyError:
             log.info("Keep-alive: no connector for %s yet", connection.ledger)
             return False
-        session = getattr(connector, "session", None)
-        if not isinstance(session, OAuthSession):
-            return False
-        session.refresh()
-        return True
+        return connector.keep_alive()
 
 
 # --- the loop (a thread in `fieldbook worker`) ----------------------------------------------------

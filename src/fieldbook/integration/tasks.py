@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from fieldbook.integration.runs import execute
+
 
 @task()
 def execute_run(run_id: str) -> str:
-    from fieldbook.integration.service import execute
-
     return execute(run_id).state

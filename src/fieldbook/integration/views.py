@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fieldbook.catalogue.models import TaxCode
+from fieldbook.connectors import registry
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.connectors.limiter import Throttled
 from fieldbook.connectors.records import ReferenceData
@@ -15,7 +16,7 @@ from fieldbook.core.tenancy import current_organisation, is_admin
 from fieldbook.integration import connect as connecting
 from fieldbook.integration import ledgers, mapping, reference
 from fieldbook.integration.forms import ConnectionSettingsForm, MappingForm
-from fieldbook.integration.models import Connection, Ledger
+from fieldbook.integration.models import Connection
 
 
 def _host(request: HttpRequest) -> str:
@@ -40,7 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
     org = current_organisation(request)
     connections = {c.ledger: c for c in Connection.objects.filter(organisation=org)}
     available = ledgers.available_ledgers()
-    rows = [(value, label, connections.get(value)) for value, label in Ledger.choices if value in available]
+    rows = [(value, label, connections.get(value)) for value, label in registry.ledger_choices() if value in available]
     return render(request, "integration/index.html", {"ledgers": rows})
 
 
@@ -162,6 +163,6 @@ def disconnect(request: HttpRequest, ledger: str) -> HttpResponse:
     if not is_admin(request):
         messages.error(request, ADMIN_ONLY)
     else:
-        connecting._disconnect(connection, "Disconnected by a user.")
+        connecting.disconnect(connection, "Disconnected by a user.")
         messages.success(request, "Disconnected. Links to ledger records are kept for when you reconnect.")
     return redirect("integration:settings", ledger=ledger)

@@ -23,6 +23,7 @@ from fieldbook.sandbox.quickbooks.control import QuickBooksControl
 from fieldbook.sandbox.sage.api import Limits as SageLimits
 from fieldbook.sandbox.sage.api import SageApp
 from fieldbook.sandbox.sage.control import SageControl
+from fieldbook.sandbox.transport import SandboxTransport
 from fieldbook.sandbox.xero.api import XeroApp
 from fieldbook.sandbox.xero.control import XeroControl
 from fieldbook.sandbox.xero.limits import Limits as XeroLimits
@@ -92,7 +93,5 @@ class Sandbox:
             fault = self.decide_fault(req.method, req.path, req.query_string)
         return self.handle(req, fault).to_wsgi(start_response)
 
-    def transport(self) -> Any:
-        from fieldbook.sandbox.transport import SandboxTransport
-
+    def transport(self) -> SandboxTransport:
         return SandboxTransport(self)

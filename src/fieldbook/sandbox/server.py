@@ -88,8 +88,9 @@ def make_server(port: int, host: str = "127.0.0.1", sandbox: Sandbox | None = No
 def serve(port: int, host: str = "127.0.0.1", state_file: str | os.PathLike[str] | None = None,
           relaxed_limits: bool = False) -> None:
     server = make_server(port, host, state_file=state_file, relaxed_limits=relaxed_limits)
+    prefixes = ", ".join(f"/{name}" for name in server.sandbox.ledgers)
     print(f"Fieldbook sandboxes on http://{host}:{server.server_port}/ "
-          f"(QuickBooks: /quickbooks, control: /control)", flush=True)
+          f"(ledgers: {prefixes}; control: /control)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,19 +10,17 @@ A latency fault longer than the request's read timeout also commits, then times 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from fieldbook.sandbox.common.faults import Fault
+from fieldbook.sandbox.common.host import Host
 from fieldbook.sandbox.common.http import FAULT_ENVIRON_KEY, StartResponse, WSGIEnviron
-
-if TYPE_CHECKING:
-    from fieldbook.sandbox.app import Sandbox
 
 
 class SandboxTransport(httpx.BaseTransport):
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host) -> None:
         self.sandbox = sandbox
 
     def _app_with(self, fault: Fault | None) -> Any:

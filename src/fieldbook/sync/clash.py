@@ -10,10 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from fieldbook.connectors.records import CustomerRecord
-from fieldbook.sync.compare import Action, Compared, Side
-from fieldbook.sync.store import Record
+from fieldbook.sync.actions import Action, Side
+from fieldbook.sync.store import Link, Record
+
+
+class Compared(Protocol):
+    """What this pass reads of compare.Compared (which imports this module): a dataclass."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def local(self) -> Record | None: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def link(self) -> Link | None: ...
+    @property
+    def needs_confirmation(self) -> bool: ...
+
+    def changed(self, side: Side) -> tuple[str, ...]: ...
+
+
+C = TypeVar("C", bound=Compared)
 
 
 def clash_key(name: str) -> str:
@@ -25,7 +46,7 @@ def unique_ledger_name(name: str, number: str) -> str:
     return f"{' '.join(name.split())} ({number})"
 
 
-def name_clashes(compared: list[Compared], ledger: Sequence[Record]) -> list[Compared]:
+def name_clashes(compared: list[C], ledger: Sequence[Record]) -> list[C]:
     owners = {c.link.ledger_id: c.link.local_number for c in compared if c.link is not None}
     taken: dict[str, list[CustomerRecord]] = {}
     for r in ledger:
@@ -34,7 +55,7 @@ def name_clashes(compared: list[Compared], ledger: Sequence[Record]) -> list[Com
     return [_flag(c, taken, owners) for c in compared]
 
 
-def _flag(c: Compared, taken: dict[str, list[CustomerRecord]], owners: dict[str, str]) -> Compared:
+def _flag(c: C, taken: dict[str, list[CustomerRecord]], owners: dict[str, str]) -> C:
     mine = c.local
     sending_name = c.action == Action.ADD or (c.action == Action.UPDATE and "name" in c.changed(Side.OURS))
     if not isinstance(mine, CustomerRecord) or not sending_name or c.needs_confirmation or not mine.name:

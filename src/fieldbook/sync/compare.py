@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from enum import StrEnum
 
 from fieldbook.connectors.base import RecordKind, marker
 from fieldbook.connectors.records import CustomerRecord, InvoiceRecord, LedgerState, Totals
+from fieldbook.sync.actions import Action, Side
+from fieldbook.sync.clash import name_clashes
 from fieldbook.sync.keys import compared_key
 from fieldbook.sync.limits import Limits, limit_problem
 from fieldbook.sync.normalise import field_label, field_values
@@ -22,22 +23,6 @@ from fieldbook.sync.pairing import Pair, name_candidates, pair_records
 from fieldbook.sync.store import Link, Record, Transfer
 
 CENT = Decimal("0.01")
-
-
-class Action(StrEnum):
-    ADD = "add"
-    UPDATE = "update"
-    LINK = "link"
-    CONFLICT = "conflict"
-    UNCHANGED = "unchanged"
-    LEDGER_STATE = "ledger_state"  # deleted / voided / archived / merged / inactive / paid
-    MERGED = "merged"  # our record was merged into another; its ledger record can be made inactive
-    VOID = "void"  # voided in Fieldbook: void it in the ledger (when the user confirms)
-
-
-class Side(StrEnum):
-    OURS = "ours"
-    THEIRS = "theirs"
 
 
 @dataclass(frozen=True)
@@ -394,8 +379,6 @@ def compare(
               or (up and p.link is not None and p.ledger is not None and p.link.local_number in absent.merged)]
     result = [_classify(p, kind, up, complete, absent, resend and up) for p in wanted]
     if kind == RecordKind.CUSTOMER and up:
-        from fieldbook.sync.clash import name_clashes  # it builds on this module's Compared
-
         result = name_clashes(result, ledger)
     if predict_totals is not None:
         result = [_with_totals(c, predict_totals) for c in result]

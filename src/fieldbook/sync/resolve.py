@@ -11,18 +11,48 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-from fieldbook.connectors.base import Operation
+from fieldbook.connectors.base import Connector, Operation
 from fieldbook.connectors.errors import DuplicateName, LedgerError, NotFound
 from fieldbook.connectors.records import LedgerState
 from fieldbook.sync.normalise import field_label, field_values
-from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep, Record
+from fieldbook.sync.store import Outcome, OutcomeStatus, PlannedStep, Record, StepRow, SyncStore
 
-if TYPE_CHECKING:
-    from fieldbook.sync.apply import Engine
+T = TypeVar("T")
+
+
+class _Options(Protocol):
+    @property
+    def max_replans(self) -> int: ...
+
+
+class Engine(Protocol):
+    """What the resolver asks of the engine (sync.apply.Engine), which owns it: a protocol, so
+    this module does not import the engine back."""
+
+    store: SyncStore
+    connector: Connector
+    connection_id: str
+    run_id: str
+    rows: dict[str, StepRow]
+
+    @property
+    def options(self) -> _Options: ...
+
+    def retrying(self, call: Callable[[], T]) -> T: ...
+
+    def succeed(
+        self, planned: PlannedStep, status: OutcomeStatus, ledger: Record, ledger_id: str = "",
+        ledger_number: str = "", version: str | None = None, *, ledger_copy: bool = False,
+    ) -> None: ...
+
+    def fail(self, planned: PlannedStep, e: LedgerError, *, fix: str = "") -> None: ...
+
+    def finish(self, planned: PlannedStep, outcome: Outcome) -> None: ...
 
 
 def _gone(record: Record) -> bool:

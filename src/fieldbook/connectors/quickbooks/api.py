@@ -21,15 +21,14 @@ from fieldbook.connectors.errors import LedgerError, Retriable, Uncertain
 from fieldbook.connectors.limiter import Backoff, Limiter, Throttled, retry_after_seconds
 from fieldbook.connectors.oauth import OAuthEndpoints, OAuthSession
 from fieldbook.connectors.quickbooks import faults
+from fieldbook.connectors.quickbooks.profile import PROFILE, SCOPE
 from fieldbook.core.clock import Clock
 
-PRODUCTION = "https://quickbooks.api.intuit.com"
-INTUIT_SANDBOX = "https://sandbox-quickbooks.api.intuit.com"
+PRODUCTION = PROFILE.environments[0].api_root
 # §1: minorversion floor is 75 and values above are unconfirmed: send 75 explicitly.
 MINOR_VERSION = "75"
 MAX_RESULTS = 1000  # §5: MAXRESULTS max 1000
 CDC_CAP = 1000  # §7: at most 1,000 objects per CDC reply, silently truncated
-SCOPE = "com.intuit.quickbooks.accounting"
 
 
 def endpoints_for(settings: ConnectionSettings) -> OAuthEndpoints:

@@ -26,18 +26,12 @@ from fieldbook.connectors.base import (
     register,
 )
 from fieldbook.connectors.errors import Permanent
-from fieldbook.connectors.limiter import (
-    QBO_CONCURRENCY,
-    QBO_LIMITS,
-    Backoff,
-    BudgetStore,
-    Limiter,
-    limits_from_options,
-)
+from fieldbook.connectors.limiter import Backoff, BudgetStore, Limiter, limits_from_options
 from fieldbook.connectors.oauth import OAuthSession
 from fieldbook.connectors.quickbooks import reads, writes
 from fieldbook.connectors.quickbooks.api import QboApi, endpoints_for
 from fieldbook.connectors.quickbooks.mapping import InvoiceContext, predict_totals
+from fieldbook.connectors.quickbooks.profile import PROFILE
 from fieldbook.connectors.records import (
     CompanyInfo,
     CustomerRecord,
@@ -48,8 +42,8 @@ from fieldbook.connectors.records import (
 )
 from fieldbook.core.clock import Clock
 
-DEFAULT_BATCH_SIZE = 30  # §6: sources say 10, 30 or 50; 30 is the limits page's number
-RUN_CONCURRENCY = QBO_CONCURRENCY - 2
+DEFAULT_BATCH_SIZE = PROFILE.batch_size
+RUN_CONCURRENCY = PROFILE.concurrency - 2
 
 
 def budget_key(settings: ConnectionSettings) -> str:
@@ -64,15 +58,16 @@ def shared_limiter(settings: ConnectionSettings, clock: Clock, budget: BudgetSto
                    patience: float | None = None) -> Limiter:  # fmt: skip
     """A limiter over the company's shared budget. Without a store (pure tests, benches) the
     budget is this connector's own."""
-    in_flight = int(settings.options.get("max_in_flight", QBO_CONCURRENCY))
-    return Limiter(limits_from_options(QBO_LIMITS, settings.options), clock, budget, budget_key(settings),
-                   concurrency=in_flight, patience=patience)  # fmt: skip
+    in_flight = int(settings.options.get("max_in_flight", PROFILE.concurrency))
+    return Limiter(limits_from_options(PROFILE.limits, settings.options), clock, budget, budget_key(settings),
+                   concurrency=in_flight, patience=patience, ledger="QuickBooks")  # fmt: skip
 
 
 @register
 class QuickBooksConnector(Connector):
-    name = "quickbooks"
-    label = "QuickBooks Online"
+    profile = PROFILE
+    name = PROFILE.key
+    label = PROFILE.label
 
     def __init__(
         self,
@@ -88,7 +83,8 @@ class QuickBooksConnector(Connector):
     ) -> None:
         super().__init__(settings, tokens, client, clock, on_attempt, budget=budget, patience=patience,
                          company=company)  # fmt: skip
-        self.session = OAuthSession(settings, endpoints_for(settings), self.tokens, client, clock)
+        self.session = OAuthSession(settings, endpoints_for(settings), self.tokens, client, clock,
+                                    dialect=PROFILE.oauth)  # fmt: skip
         self.limiter = shared_limiter(settings, clock, budget, patience)
         # A run sends up to this many requests at once; the rest of the company's slots are left
         # for the pages (which never wait for one).
@@ -208,3 +204,10 @@ class QuickBooksConnector(Connector):
                 fix="Connect the QuickBooks company that uses your organisation's currency.",
             )
         return company
+
+    def keep_alive(self) -> bool:
+        self.session.refresh()
+        return True
+
+    def disconnect(self) -> bool:
+        return self.session.revoke()

@@ -16,20 +16,18 @@ from __future__ import annotations
 import dataclasses
 import html
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fieldbook.sandbox.common import jsonutil
+from fieldbook.sandbox.common.host import Host
 from fieldbook.sandbox.common.http import Request, Response
-
-if TYPE_CHECKING:
-    from fieldbook.sandbox.app import Sandbox
 
 
 def _json_result(value: Any, status: int = 200) -> Response:
     return Response.json({"result": jsonutil.to_plain(value)}, status=status)
 
 
-def handle(sandbox: Sandbox, req: Request) -> Response:
+def handle(sandbox: Host, req: Request) -> Response:
     parts = [p for p in req.path.split("/") if p][1:]
     try:
         payload = req.json() if req.body else {}
@@ -47,7 +45,7 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
         return Response.json({"error": str(exc)}, status=400)
 
 
-def _dispatch(sandbox: Sandbox, req: Request, parts: list[str], payload: dict[str, Any]) -> Response:
+def _dispatch(sandbox: Host, req: Request, parts: list[str], payload: dict[str, Any]) -> Response:
     if not parts:
         return _json_result({"ledgers": list(sandbox.ledgers), "endpoints": __doc__})
     if parts == ["time"]:
@@ -62,18 +60,19 @@ def _dispatch(sandbox: Sandbox, req: Request, parts: list[str], payload: dict[st
         allowed = getattr(__import__(type(control).__module__, fromlist=["HTTP_ACTIONS"]), "HTTP_ACTIONS", ())
         if parts[1] not in allowed:
             return Response.json({"error": f"unknown action {parts[1]}"}, status=404)
-        if parts[1] == "default_realm":
-            return _json_result(control.default_realm)
+        action = getattr(control, parts[1])
+        if not callable(action):  # a property, e.g. the default company
+            return _json_result(action)
         kwargs = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in payload.items()}
         try:
-            result = getattr(control, parts[1])(**kwargs)
+            result = action(**kwargs)
         except ValueError as exc:
             return Response.json({"error": str(exc)}, status=409)
         return _json_result(result)
     return Response.json({"error": f"no control endpoint {req.path}"}, status=404)
 
 
-def _faults(sandbox: Sandbox, req: Request, rest: list[str], payload: dict[str, Any]) -> Response:
+def _faults(sandbox: Host, req: Request, rest: list[str], payload: dict[str, Any]) -> Response:
     if not rest and req.method == "GET":
         return _json_result([dataclasses.asdict(f) for f in sandbox.faults.pending()])
     if not rest and req.method == "DELETE":
@@ -90,13 +89,13 @@ def _faults(sandbox: Sandbox, req: Request, rest: list[str], payload: dict[str, 
     return Response.json({"error": "unknown faults call"}, status=404)
 
 
-def index_page(sandbox: Sandbox) -> str:
+def index_page(sandbox: Host) -> str:
     e = html.escape
     sections = []
     for name, ledger in sandbox.ledgers.items():
         rows = "".join(
-            f'<li>{e(company)} <small>({e(realm)})</small> — <a href="/{e(name)}/books/{e(realm)}">books</a></li>'
-            for realm, company in ledger.companies())
+            f'<li>{e(company)} <small>({e(cid)})</small> — <a href="/{e(name)}/books/{e(cid)}">books</a></li>'
+            for cid, company in ledger.companies())
         sections.append(f'<h2><a href="/{e(name)}/">{e(name)}</a></h2><ul>{rows}</ul>')
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fieldbook sandboxes</title>"
             "</head><body><h1>Fieldbook sandboxes</h1>" + "".join(sections) +

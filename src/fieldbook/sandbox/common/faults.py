@@ -25,13 +25,15 @@ KINDS = frozenset({
     "revoked",           # the realm's tokens are revoked: 401 now, invalid_grant on refresh
 })
 NETWORK_KINDS = frozenset({"reset_before", "commit_then_drop", "reset_after"})
+# A fault for no ledger in particular fires on whichever ledger is asked next.
+ANY_LEDGER = ""
 THROTTLE_VARIANTS = frozenset({"json", "xml", "legacy403"})
 
 
 @dataclass
 class Fault:
     kind: str
-    ledger: str = "quickbooks"
+    ledger: str = ANY_LEDGER
     count: int = 1
     match: str | None = None
     seconds: float = 0.0            # latency, and how long commit_then_drop holds a real socket
@@ -40,7 +42,7 @@ class Fault:
     fired: int = 0
 
     def matches(self, ledger: str, target: str) -> bool:
-        return self.ledger == ledger and (self.match is None or self.match in target)
+        return self.ledger in (ANY_LEDGER, ledger) and (self.match is None or self.match in target)
 
 
 @dataclass
@@ -50,7 +52,7 @@ class RandomSchedule:
     seed: int
     rate: float
     kinds: tuple[str, ...]
-    ledger: str = "quickbooks"
+    ledger: str = ANY_LEDGER
     match: str | None = None
     seconds: float = 0.0
     rng: random.Random = field(init=False)
@@ -59,7 +61,7 @@ class RandomSchedule:
         self.rng = random.Random(self.seed)
 
     def draw(self, ledger: str, target: str) -> Fault | None:
-        if self.ledger != ledger or (self.match is not None and self.match not in target):
+        if self.ledger not in (ANY_LEDGER, ledger) or (self.match is not None and self.match not in target):
             return None
         # Two draws per request whatever the outcome, so the schedule depends only on the
         # sequence of matching requests.
@@ -87,7 +89,7 @@ class FaultInjector:
         self._schedules: list[RandomSchedule] = []
         self.log: list[Fired] = []
 
-    def add(self, ledger: str = "quickbooks", kind: str = "http_500", count: int = 1,
+    def add(self, ledger: str = ANY_LEDGER, kind: str = "http_500", count: int = 1,
             match: str | None = None, seconds: float = 0.0, variant: str = "json",
             retry_after: int | None = None) -> Fault:
         if kind not in KINDS:
@@ -103,7 +105,7 @@ class FaultInjector:
         return fault
 
     def random_schedule(self, seed: int, rate: float = 0.1, kinds: Iterable[str] = DEFAULT_RANDOM_KINDS,
-                        ledger: str = "quickbooks", match: str | None = None,
+                        ledger: str = ANY_LEDGER, match: str | None = None,
                         seconds: float = 0.0) -> RandomSchedule:
         chosen = tuple(kinds)
         unknown = set(chosen) - KINDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from fieldbook.sandbox.common.faults import Fault
 from fieldbook.sandbox.common.http import Request, Response
 from fieldbook.sandbox.common.ratelimit import Rule, SlidingWindowLimiter
 from fieldbook.sandbox.common.store import Store
-from fieldbook.sandbox.quickbooks import batch, books, cdc, errors, oauth, ops, pages, tokens
+from fieldbook.sandbox.quickbooks import batch, cdc, errors, oauth, ops, pages, tokens
 from fieldbook.sandbox.quickbooks.model import BY_SEGMENT, Company
 from fieldbook.sandbox.quickbooks.timefmt import qbo_time
 
@@ -51,6 +52,9 @@ class QuickBooksApp:
         self.limits = limits
         self.settings = settings
         self.limiter = SlidingWindowLimiter(clock)
+        # The books pages change the books as the control API does: the control object serves
+        # them (it sets this), so this module does not import the control module back.
+        self.books_pages: Callable[[Request, str], Response] | None = None
 
     @property
     def tree(self) -> dict[str, Any]:
@@ -81,7 +85,9 @@ class QuickBooksApp:
     def _page(self, req: Request, sub: str) -> Response:
         if sub in ("/", ""):
             return Response.html(pages.companies_page(self.companies()))
-        return books.handle(self, req, sub)
+        if self.books_pages is None:
+            return Response.html("<!doctype html><title>Not found</title><p>No books pages.</p>", 404)
+        return self.books_pages(req, sub)
 
     def _http_fault(self, req: Request, sub: str, fault: Fault | None, now: datetime) -> Response | None:
         if fault is None:

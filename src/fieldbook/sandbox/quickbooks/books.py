@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from fieldbook.sandbox.common.http import Request, Response
 from fieldbook.sandbox.quickbooks import pages
+from fieldbook.sandbox.quickbooks.model import ControlError
 
 if TYPE_CHECKING:
     from fieldbook.sandbox.quickbooks.api import QuickBooksApp
-    from fieldbook.sandbox.quickbooks.control import QuickBooksControl
     from fieldbook.sandbox.quickbooks.model import Company
 
 SAVED = {"customer": "Customer {id} saved.", "payment": "Payment {id} recorded.",
@@ -36,10 +36,27 @@ def _not_found(what: str) -> Response:
     return Response.html(f"<!doctype html><title>Not found</title><p>{escape(what)}</p>", 404)
 
 
-def handle(app: QuickBooksApp, req: Request, sub: str) -> Response:
+class Control(Protocol):
+    """The control calls these pages make (control.QuickBooksControl, which serves them)."""
+
+    app: QuickBooksApp
+
+    def add_customer(self, realm_id: str, display_name: str, email: str | None = None,
+                     phone: str | None = None, company_name: str | None = None) -> dict[str, Any]: ...  # fmt: skip
+
+    def change_customer(self, realm_id: str, customer_id: str, display_name: str | None = None,
+                        email: str | None = None, phone: str | None = None, company_name: str | None = None,
+                        active: bool | None = None) -> dict[str, Any]: ...  # fmt: skip
+
+    def record_payment(self, realm_id: str, invoice_id: str, amount: Decimal | str) -> dict[str, Any]: ...
+
+    def void_invoice(self, realm_id: str, invoice_id: str) -> dict[str, Any]: ...
+
+
+def handle(control: Control, req: Request, sub: str) -> Response:
     """`sub` is the path after /quickbooks, starting with /books/."""
     parts = [p for p in sub.split("/") if p][1:]
-    company = app.company(parts[0]) if parts else None
+    company = control.app.company(parts[0]) if parts else None
     if company is None:
         return _not_found("No such company.")
     rest = parts[1:]
@@ -49,9 +66,7 @@ def handle(app: QuickBooksApp, req: Request, sub: str) -> Response:
         return Response.html("<!doctype html><title>Method not allowed</title>", 405)
     if not _same_origin(req):
         return Response.html("<!doctype html><title>Forbidden</title><p>Cross-site form refused.</p>", 403)
-    from fieldbook.sandbox.quickbooks.control import QuickBooksControl  # control imports api: not at the top
-
-    return _post(QuickBooksControl(app), company, rest, req.form())
+    return _post(control, company, rest, req.form())
 
 
 def _get(company: Company, rest: list[str], req: Request) -> Response:
@@ -87,9 +102,7 @@ def _redirect(company: Company, kind: str, object_id: str, anchor: str) -> Respo
     return Response(303, b"", [("Location", target)])
 
 
-def _post(control: QuickBooksControl, company: Company, rest: list[str], form: dict[str, str]) -> Response:
-    from fieldbook.sandbox.quickbooks.control import ControlError
-
+def _post(control: Control, company: Company, rest: list[str], form: dict[str, str]) -> Response:
     realm = company.realm_id
     try:
         if rest == ["customers"]:
@@ -112,8 +125,6 @@ def _post(control: QuickBooksControl, company: Company, rest: list[str], form: d
 
 
 def _amount(text: str) -> Decimal:
-    from fieldbook.sandbox.quickbooks.control import ControlError
-
     try:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
@@ -123,10 +134,8 @@ def _amount(text: str) -> Decimal:
     return amount
 
 
-def _change_customer(control: QuickBooksControl, company: Company, customer_id: str,
+def _change_customer(control: Control, company: Company, customer_id: str,
                      form: dict[str, str]) -> Response:
-    from fieldbook.sandbox.quickbooks.control import ControlError
-
     customer = company.get("Customer", customer_id)
     if customer is None:
         return _not_found(f"No customer {customer_id}.")

@@ -10,9 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from fieldbook.sandbox.quickbooks import errors, names, oauth, tokens, transactions
+from fieldbook.sandbox.quickbooks import books, errors, names, oauth, tokens, transactions
 from fieldbook.sandbox.quickbooks.api import QuickBooksApp
-from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company
+from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company, ControlError
 from fieldbook.sandbox.quickbooks.seed import new_company_tree
 
 REALM_BASE = 9341450000000000
@@ -29,10 +29,6 @@ HTTP_ACTIONS = frozenset({
 })
 
 
-class ControlError(ValueError):
-    """A control call that the books refuse (e.g. paying more than the balance)."""
-
-
 class _BulkView(Company):
     """The company as the API's create functions see it during `seed_records`: the same tree, but
     the name and invoice lists they scan look empty. Those scans (unique DisplayName, unique
@@ -45,6 +41,7 @@ class _BulkView(Company):
 class QuickBooksControl:
     def __init__(self, app: QuickBooksApp) -> None:
         self.app = app
+        app.books_pages = lambda req, sub: books.handle(self, req, sub)
 
     @property
     def _tree(self) -> dict[str, Any]:
@@ -103,8 +100,9 @@ class QuickBooksControl:
         return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
-                        scope: str = tokens.ACCOUNTING_SCOPE) -> str:
-        realm = str(realm_id or self.default_realm)
+                        scope: str = tokens.ACCOUNTING_SCOPE, company: str | None = None) -> str:
+        """`company`: the generic name every ledger's sandbox takes for the company (here the realm id)."""
+        realm = str(realm_id or company or self.default_realm)
         with self.app.store.lock:
             self._company(realm)
             url = oauth.approval_url(self._tree, client_id, redirect_uri, state, realm, scope,

@@ -24,6 +24,10 @@ BY_SEGMENT = {segment: name for name, segment in ENTITIES.items()}
 NAME_ENTITIES = ("Customer", "Vendor", "Employee")
 
 
+class ControlError(ValueError):
+    """A control call that the books refuse (e.g. paying more than the balance)."""
+
+
 class Company:
     def __init__(self, tree: dict[str, Any]) -> None:
         self.tree = tree

@@ -1,4 +1,4 @@
-"""`fieldbook connect quickbooks --org SLUG --local-sandbox URL`: Connect without a browser,
+"""`fieldbook connect LEDGER --org SLUG --local-sandbox URL`: Connect without a browser,
 approving consent through the local sandbox's control endpoint (a sandbox-only shortcut)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fieldbook.connectors import registry
 from fieldbook.connectors.errors import LedgerError
 from fieldbook.core.http import make_client
 from fieldbook.core.models import Organisation
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     help = "Connect an organisation to a ledger's local sandbox without a browser."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("ledger", choices=["quickbooks", "xero", "sage"])
+        parser.add_argument("ledger", choices=[key for key, _label in registry.ledger_choices()])
         parser.add_argument("--org", required=True, help="organisation slug")
         parser.add_argument("--local-sandbox", required=True, metavar="URL", help="e.g. http://127.0.0.1:8765")
         parser.add_argument("--company", default="", help="the sandbox company id (default: its default company)")
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         redirect_uri = ledgers.redirect_uri(connection, HOST)
         body: dict[str, str] = {"client_id": connection.client_id, "redirect_uri": redirect_uri, "state": state}
         if opts["company"]:
-            body["realm_id"] = opts["company"]
+            body["company"] = opts["company"]
         with make_client() as http:
             reply = http.post(f"{url}/control/{ledger}/approve_consent", json=body)
         if reply.status_code != 200:

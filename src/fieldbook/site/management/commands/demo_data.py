@@ -10,9 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from fieldbook.catalogue.demo import make_items, make_tax_codes
 from fieldbook.contracts import billing
 from fieldbook.contracts.demo import generate_recent, make_contracts
-from fieldbook.core import bounds, demo
+from fieldbook.core import bounds
 from fieldbook.customers.models import Customer
 from fieldbook.jobs.demo import make_jobs
+from fieldbook.site import demo
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fieldbook.core.demo import DEMO_PASSWORD, DEMO_USER
+from fieldbook.site.demo import DEMO_PASSWORD, DEMO_USER
 
 
 class Command(BaseCommand):
@@ -112,9 +112,9 @@ def _has_module(name: str) -> bool:
 
 def _prefill_settings(sandbox_url: str) -> None:
     """Settings pre-filled for the local sandboxes, so a newcomer can press Connect at once."""
-    from fieldbook.core.demo import ensure_demo_org
     from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
     from fieldbook.integration.models import Connection, Environment
+    from fieldbook.site.demo import ensure_demo_org
 
     org = ensure_demo_org()
     for ledger, (client_id, secret) in LOCAL_SANDBOX_APPS.items():

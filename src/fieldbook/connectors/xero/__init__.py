@@ -1,0 +1,1 @@
+"""Xero: only its profile so far (no connector yet: the registry does not offer it)."""
