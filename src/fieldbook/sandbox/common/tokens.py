@@ -71,9 +71,13 @@ class TokenStore:
             for token in [t for t, row in table.items() if row["expires_at"] <= now - self.keep_expired]:
                 del table[token]
 
-    @staticmethod
-    def new_grant_id(oauth: dict[str, Any]) -> str:
-        return f"g{len(oauth['grants']) + 1}-{secrets.token_hex(4)}"
+    def open_grant(self, tree: dict[str, Any], grant: Row, now: datetime) -> str:
+        """Store a new grant (an app's consent) and return its id; stale rows are pruned first."""
+        oauth = self.state(tree)
+        self.prune(oauth, now)
+        grant_id = f"g{len(oauth['grants']) + 1}-{secrets.token_hex(4)}"
+        oauth["grants"][grant_id] = grant
+        return grant_id
 
     def mint(self, oauth: dict[str, Any], base: Row, now: datetime, with_refresh: bool = True) -> tuple[str, str]:
         """A new access token (and refresh token, else "") for the grant `base["grant"]`, rows from `base`."""
@@ -102,6 +106,12 @@ class TokenStore:
         if self.rotation_grace is not None and (latest or not self.grace_latest_only):
             row["expires_at"] = min(row["expires_at"], now + self.rotation_grace)
         return row
+
+    def refresh(self, tree: dict[str, Any], client_id: str, refresh_token: str, now: datetime,
+                pair: Callable[[dict[str, Any], str, datetime], Row]) -> Row:
+        """The refresh_token grant: rotate the token out, and `pair` makes the new tokens' body."""
+        row = self.use_refresh(tree, client_id, refresh_token, now)
+        return pair(self.state(tree), row["grant"], now)
 
     def create_code(self, tree: dict[str, Any], client_id: str, redirect_uri: str, now: datetime,
                     fields: Row) -> str:

@@ -44,16 +44,12 @@ def _pair(oauth: dict[str, Any], grant_id: str, now: datetime) -> dict[str, Any]
 
 def issue(tree: dict[str, Any], client_id: str, realm_id: str, now: datetime,
           scope: str = ACCOUNTING_SCOPE) -> dict[str, Any]:
-    oauth = state(tree)
-    STORE.prune(oauth, now)
-    grant_id = STORE.new_grant_id(oauth)
-    oauth["grants"][grant_id] = {"client_id": client_id, "realm_id": realm_id, "scope": scope}
-    return _pair(oauth, grant_id, now)
+    grant_id = STORE.open_grant(tree, {"client_id": client_id, "realm_id": realm_id, "scope": scope}, now)
+    return _pair(state(tree), grant_id, now)
 
 
 def refresh(tree: dict[str, Any], client_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
-    row = STORE.use_refresh(tree, client_id, refresh_token, now)
-    return _pair(state(tree), row["grant"], now)
+    return STORE.refresh(tree, client_id, refresh_token, now, _pair)
 
 
 def create_code(tree: dict[str, Any], client_id: str, redirect_uri: str, realm_id: str, scope: str,

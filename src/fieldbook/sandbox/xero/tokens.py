@@ -111,8 +111,7 @@ def issue(tree: dict[str, Any], client_id: str, tenants: list[tuple[str, str]], 
 
 def refresh(tree: dict[str, Any], client_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
     # The token used stays good for the grace period only (a retry after a lost response).
-    row = STORE.use_refresh(tree, client_id, refresh_token, now)
-    return _pair(state(tree), row["grant"], now)
+    return STORE.refresh(tree, client_id, refresh_token, now, _pair)
 
 
 def create_code(tree: dict[str, Any], client_id: str, redirect_uri: str, tenants: list[tuple[str, str]],
