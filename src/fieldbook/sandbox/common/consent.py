@@ -35,7 +35,7 @@ class LedgerTokens(Protocol):
     def revoke_token(self, tree: dict[str, Any], client_id: str, token: str) -> None: ...
 
 
-def consent_error(message: str, title: str = "Authorization error") -> Response:
+def error_page(message: str, title: str = "Authorization error") -> Response:
     return Response.html(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{e(message)}</p>", status=400)
 
 
@@ -61,12 +61,12 @@ class ConsentRequest:
         try:
             tokens.check_client(tree, self.client_id)
         except OAuthError:
-            return consent_error(f"Unknown client_id {self.client_id!r}.", title)
+            return error_page(f"Unknown client_id {self.client_id!r}.", title)
         if not self.redirect_uri:
-            return consent_error("redirect_uri is required.", title)
+            return error_page("redirect_uri is required.", title)
         checked = req.method == "GET" or response_type_on_post
         if checked and self.params.get("response_type", "code") != "code":
-            return consent_error("response_type must be code.", title)
+            return error_page("response_type must be code.", title)
         return None
 
     def denied(self, req: Request) -> Response | None:
@@ -88,7 +88,7 @@ def choices(kind: str, name: str, items: Iterable[tuple[str, str]]) -> str:
         f"{e(label)} <small>({e(key)})</small></label><br>" for i, (key, label) in enumerate(items))
 
 
-def consent_page(title: str, heading: str, intro: str, action: str, hidden: Iterable[tuple[str, str]],
+def page(title: str, heading: str, intro: str, action: str, hidden: Iterable[tuple[str, str]],
                  legend: str, options: str, approve: tuple[str, str]) -> str:
     """The page; `intro` and `options` are HTML, `approve` is the button's (value, label)."""
     fields = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in hidden)

@@ -16,18 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from fieldbook.sandbox.common.consent import (
-    ConsentRequest,
-    basic_credentials,
-    choices,
-    consent_error,
-    consent_page,
-    form_credentials,
-    grant,
-    no_store,
-    revoked,
-)
-from fieldbook.sandbox.common.consent import revoke as revoke_grant
+from fieldbook.sandbox.common import consent
 from fieldbook.sandbox.common.http import Request, Response, with_query
 from fieldbook.sandbox.quickbooks import tokens
 
@@ -66,12 +55,12 @@ def approval_url(tree: dict[str, Any], client_id: str, redirect_uri: str, state:
 
 
 def authorize(req: Request, tree: dict[str, Any], companies: list[tuple[str, str]], now: datetime) -> Response:
-    ask = ConsentRequest.read(req, tokens.ACCOUNTING_SCOPE)
+    ask = consent.ConsentRequest.read(req, tokens.ACCOUNTING_SCOPE)
     refused = ask.refusal(req, tree, tokens)
     if refused is not None:
         return refused
     if tokens.ACCOUNTING_SCOPE not in ask.scope.split():
-        return consent_error(f"scope must include {tokens.ACCOUNTING_SCOPE}.")
+        return consent.error_page(f"scope must include {tokens.ACCOUNTING_SCOPE}.")
     realm_ids = [realm for realm, _ in companies]
     chosen = ask.params.get("realmId") or (realm_ids[0] if realm_ids else "")
     approve = ask.approved(req, "approve")
@@ -80,15 +69,16 @@ def authorize(req: Request, tree: dict[str, Any], companies: list[tuple[str, str
         return denied
     if approve:
         if chosen not in realm_ids:
-            return consent_error(f"Unknown company {chosen!r}.")
+            return consent.error_page(f"Unknown company {chosen!r}.")
         return Response.redirect(approval_url(tree, ask.client_id, ask.redirect_uri, ask.state, chosen, ask.scope,
                                               now))
-    return Response.html(consent_page(
+    return Response.html(consent.page(
         "Connect to QuickBooks (sandbox)", "Connect an app to QuickBooks",
         f"<p>The app <strong>{html.escape(ask.client_id)}</strong> wants access to your company's accounting "
         "data.</p>", f"{PREFIX}/connect/oauth2",
         (("client_id", ask.client_id), ("redirect_uri", ask.redirect_uri), ("state", ask.state),
-         ("scope", ask.scope)), "Choose a company", choices("radio", "realmId", companies), ("approve", "Approve")))
+         ("scope", ask.scope)), "Choose a company", consent.choices("radio", "realmId", companies),
+        ("approve", "Approve")))
 
 
 def _oauth_error(exc: tokens.OAuthError) -> Response:
@@ -99,11 +89,11 @@ def _oauth_error(exc: tokens.OAuthError) -> Response:
 def token(req: Request, tree: dict[str, Any], now: datetime) -> Response:
     form = req.form()
     try:
-        body = grant(tokens, tree, form, basic_credentials(req) or form_credentials(form), now)
+        body = consent.grant(tokens, tree, form, consent.basic_credentials(req) or consent.form_credentials(form), now)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
     body.pop("realmId", None)  # the callback gave it; the token body does not repeat it
-    return no_store(body)
+    return consent.no_store(body)
 
 
 def revoke(req: Request, tree: dict[str, Any]) -> Response:
@@ -113,7 +103,7 @@ def revoke(req: Request, tree: dict[str, Any]) -> Response:
         payload = req.form()
     value = payload.get("token") if isinstance(payload, dict) else None
     try:
-        revoke_grant(tokens, tree, basic_credentials(req), value)
+        consent.revoke(tokens, tree, consent.basic_credentials(req), value)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return revoked()
+    return consent.revoked()

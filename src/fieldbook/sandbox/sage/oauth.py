@@ -15,18 +15,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from fieldbook.sandbox.common.consent import (
-    ConsentRequest,
-    basic_credentials,
-    choices,
-    consent_error,
-    consent_page,
-    form_credentials,
-    grant,
-    no_store,
-    revoked,
-)
-from fieldbook.sandbox.common.consent import revoke as revoke_grant
+from fieldbook.sandbox.common import consent
 from fieldbook.sandbox.common.http import Request, Response, with_query
 from fieldbook.sandbox.sage import tokens
 
@@ -44,12 +33,12 @@ TITLE = "Authorisation error"
 
 
 def authorize(req: Request, tree: dict[str, Any], businesses: list[tuple[str, str]], now: datetime) -> Response:
-    ask = ConsentRequest.read(req, "full_access")
+    ask = consent.ConsentRequest.read(req, "full_access")
     refused = ask.refusal(req, tree, tokens, TITLE)
     if refused is not None:
         return refused
     if ask.scope not in tokens.SCOPES:
-        return consent_error(f"scope must be one of {', '.join(tokens.SCOPES)}.", TITLE)
+        return consent.error_page(f"scope must be one of {', '.join(tokens.SCOPES)}.", TITLE)
     ids = [key for key, _ in businesses]
     chosen = ask.params.get("business_id") or (ids[0] if ids else "")
     denied = ask.denied(req)
@@ -57,22 +46,22 @@ def authorize(req: Request, tree: dict[str, Any], businesses: list[tuple[str, st
         return denied
     if ask.approved(req, "allow"):
         if chosen not in ids:
-            return consent_error(f"Unknown business {chosen!r}.", TITLE)
+            return consent.error_page(f"Unknown business {chosen!r}.", TITLE)
         return Response.redirect(approval_url(tree, ask.client_id, ask.redirect_uri, ask.state, chosen, ask.scope,
                                               now))
     access = "read and change" if ask.scope == "full_access" else "read"
-    return Response.html(consent_page(
+    return Response.html(consent.page(
         "Sign in to Sage Accounting (sandbox)", "Allow access to Sage Accounting",
         f"<p>The app <strong>{html.escape(ask.client_id)}</strong> wants to {access} your business's accounting "
         "data.</p>", f"{PREFIX}/oauth2/auth/central",
         (("client_id", ask.client_id), ("redirect_uri", ask.redirect_uri), ("state", ask.state),
-         ("scope", ask.scope)), "Choose a business", choices("radio", "business_id", businesses),
+         ("scope", ask.scope)), "Choose a business", consent.choices("radio", "business_id", businesses),
         ("allow", "Allow")))
 
 
 def _credentials(req: Request, form: dict[str, str]) -> tuple[str, str] | None:
     # Sage's sample sends the client credentials in the form body; HTTP Basic is accepted too.
-    return form_credentials(form) or basic_credentials(req)
+    return consent.form_credentials(form) or consent.basic_credentials(req)
 
 
 def _oauth_error(exc: tokens.OAuthError) -> Response:
@@ -89,10 +78,10 @@ def _invalid_grant(grant_type: str) -> tokens.OAuthError:
 def token(req: Request, tree: dict[str, Any], now: datetime) -> Response:
     form = req.form()
     try:
-        body = grant(tokens, tree, form, _credentials(req, form), now, unsupported=_invalid_grant)
+        body = consent.grant(tokens, tree, form, _credentials(req, form), now, unsupported=_invalid_grant)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return no_store(body)
+    return consent.no_store(body)
 
 
 def refresh_token_row(req: Request, tree: dict[str, Any]) -> dict[str, Any] | None:
@@ -104,7 +93,7 @@ def refresh_token_row(req: Request, tree: dict[str, Any]) -> dict[str, Any] | No
 def revoke(req: Request, tree: dict[str, Any]) -> Response:
     form = req.form()
     try:
-        revoke_grant(tokens, tree, _credentials(req, form), form.get("token"))
+        consent.revoke(tokens, tree, _credentials(req, form), form.get("token"))
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return revoked()
+    return consent.revoked()

@@ -15,18 +15,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from fieldbook.sandbox.common.consent import (
-    ConsentRequest,
-    basic_credentials,
-    choices,
-    consent_error,
-    consent_page,
-    form_credentials,
-    grant,
-    no_store,
-    revoked,
-)
-from fieldbook.sandbox.common.consent import revoke as revoke_grant
+from fieldbook.sandbox.common import consent
 from fieldbook.sandbox.common.http import Request, Response, with_query
 from fieldbook.sandbox.xero import tokens
 
@@ -42,7 +31,7 @@ def approval_url(tree: dict[str, Any], client_id: str, redirect_uri: str, state:
 
 
 def authorize(req: Request, tree: dict[str, Any], orgs: list[tuple[str, str]], now: datetime) -> Response:
-    ask = ConsentRequest.read(req)
+    ask = consent.ConsentRequest.read(req)
     if req.method == "POST":  # ticked organisations: a key given once per box
         chosen = [v for k, v in _pairs(req.body.decode("utf-8", "replace")) if k == "tenantId"]
     else:
@@ -64,17 +53,17 @@ def authorize(req: Request, tree: dict[str, Any], orgs: list[tuple[str, str]], n
         picked = chosen or ([orgs[0][0]] if orgs else [])
         unknown = [t for t in picked if t not in names]
         if unknown or not picked:
-            return consent_error(f"Unknown organisation {', '.join(unknown) or '(none)'}.")
+            return consent.error_page(f"Unknown organisation {', '.join(unknown) or '(none)'}.")
         return Response.redirect(approval_url(tree, ask.client_id, ask.redirect_uri, ask.state,
                                               [(t, names[t]) for t in picked], ask.scope, now))
     scopes = "".join(f"<li><code>{html.escape(s)}</code></li>" for s in ask.scope.split())
-    return Response.html(consent_page(
+    return Response.html(consent.page(
         "Connect to Xero (sandbox)", "Connect an app to Xero",
         f"<p>The app <strong>{html.escape(ask.client_id)}</strong> wants access to:</p><ul>{scopes}</ul>",
         f"{PREFIX}/identity/connect/authorize",
         (("client_id", ask.client_id), ("redirect_uri", ask.redirect_uri), ("state", ask.state),
          ("scope", ask.scope), ("response_type", "code")),
-        "Choose the organisations", choices("checkbox", "tenantId", orgs), ("allow", "Allow access")))
+        "Choose the organisations", consent.choices("checkbox", "tenantId", orgs), ("allow", "Allow access")))
 
 
 def _pairs(body: str) -> list[tuple[str, str]]:
@@ -86,8 +75,8 @@ def _pairs(body: str) -> list[tuple[str, str]]:
 def _client_credentials(req: Request, form: dict[str, str]) -> tuple[str, str] | None:
     # An HTTP Basic header wins, even a malformed one (then: no credentials).
     if req.headers.get("authorization", "").lower().startswith("basic "):
-        return basic_credentials(req)
-    return form_credentials(form)
+        return consent.basic_credentials(req)
+    return consent.form_credentials(form)
 
 
 def _oauth_error(exc: tokens.OAuthError) -> Response:
@@ -99,19 +88,19 @@ def token(req: Request, tree: dict[str, Any], now: datetime) -> Response:
     form = req.form()
     try:
         # client_credentials (Custom Connections) is out of scope for this sandbox: unsupported.
-        body = grant(tokens, tree, form, _client_credentials(req, form), now, missing_status=400)
+        body = consent.grant(tokens, tree, form, _client_credentials(req, form), now, missing_status=400)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return no_store(body)
+    return consent.no_store(body)
 
 
 def revoke(req: Request, tree: dict[str, Any]) -> Response:
     form = req.form()
     try:
-        revoke_grant(tokens, tree, _client_credentials(req, form), form.get("token"), missing_status=400)
+        consent.revoke(tokens, tree, _client_credentials(req, form), form.get("token"), missing_status=400)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return revoked()
+    return consent.revoked()
 
 
 def _bearer(req: Request, tree: dict[str, Any], now: datetime) -> tuple[dict[str, Any] | None, Response | None]:
