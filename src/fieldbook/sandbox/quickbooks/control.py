@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from fieldbook.sandbox.common.control import ControlError as ControlError  # re-exported: books.py catches it
+from fieldbook.sandbox.common.control import LedgerControl
 from fieldbook.sandbox.quickbooks import errors, names, oauth, tokens, transactions
 from fieldbook.sandbox.quickbooks.api import QuickBooksApp
 from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company
@@ -29,10 +31,6 @@ HTTP_ACTIONS = frozenset({
 })
 
 
-class ControlError(ValueError):
-    """A control call that the books refuse (e.g. paying more than the balance)."""
-
-
 class _BulkView(Company):
     """The company as the API's create functions see it during `seed_records`: the same tree, but
     the name and invoice lists they scan look empty. Those scans (unique DisplayName, unique
@@ -42,13 +40,8 @@ class _BulkView(Company):
         return [] if entity in (*NAME_ENTITIES, "Invoice") else super().live(entity)
 
 
-class QuickBooksControl:
-    def __init__(self, app: QuickBooksApp) -> None:
-        self.app = app
-
-    @property
-    def _tree(self) -> dict[str, Any]:
-        return self.app.tree
+class QuickBooksControl(LedgerControl[QuickBooksApp]):
+    token_store = tokens.STORE
 
     def _company(self, realm_id: str) -> Company:
         company = self.app.company(str(realm_id))
@@ -56,16 +49,9 @@ class QuickBooksControl:
             raise KeyError(f"no QuickBooks company {realm_id}")
         return company
 
-    def _commit(self) -> None:
-        self.app.store.save()
-
     @property
     def default_realm(self) -> str:
-        with self.app.store.lock:
-            if not self._tree.get("default_realm"):
-                self._tree["default_realm"] = self.seed_company(name=DEFAULT_COMPANY_NAME)
-                self._commit()  # with the key: another process must not seed a second default
-            return str(self._tree["default_realm"])
+        return self._default("default_realm", lambda: self.seed_company(name=DEFAULT_COMPANY_NAME))
 
     def companies(self) -> list[dict[str, str]]:
         with self.app.store.lock:
@@ -87,11 +73,6 @@ class QuickBooksControl:
             self._commit()
             return realm_id
 
-    def register_app(self, client_id: str, client_secret: str) -> None:
-        with self.app.store.lock:
-            tokens.register_app(self._tree, client_id, client_secret)
-            self._commit()
-
     def issue_tokens(self, realm_id: str | None = None, client_id: str = CLIENT_ID) -> dict[str, Any]:
         with self.app.store.lock:
             realm = str(realm_id or self.default_realm)
@@ -99,8 +80,7 @@ class QuickBooksControl:
             tokens.check_client(self._tree, client_id)
             issued = tokens.issue(self._tree, client_id, realm, self.app.clock.now())
             self._commit()
-            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
-        return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
+            return self._issued(issued, client_id, realm_id=realm)
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
                         scope: str = tokens.ACCOUNTING_SCOPE) -> str:
