@@ -6,6 +6,7 @@ Used directly by in-process tests and through `/control/quickbooks/<action>` whe
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -160,12 +161,7 @@ class QuickBooksControl(LedgerControl[QuickBooksApp]):
         body.update(_contact_fields(email, phone, company_name))
         with self.app.store.lock:
             company = self._company(str(realm_id))
-            try:
-                customer = names.create(company, "Customer", body, self.app.clock.now())
-            except errors.QboError as exc:
-                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
-            self._commit()
-            return copy.deepcopy(customer)
+            return self._saved(lambda: names.create(company, "Customer", body, self.app.clock.now()))
 
     def change_customer(self, realm_id: str, customer_id: str, display_name: str | None = None,
                         email: str | None = None, phone: str | None = None, company_name: str | None = None,
@@ -183,12 +179,16 @@ class QuickBooksControl(LedgerControl[QuickBooksApp]):
             body.update(_contact_fields(email, phone, company_name))
             if active is not None:
                 body["Active"] = bool(active)
-            try:
-                customer = names.update(company, "Customer", body, self.app.clock.now())
-            except errors.QboError as exc:
-                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
-            self._commit()
-            return copy.deepcopy(customer)
+            return self._saved(lambda: names.update(company, "Customer", body, self.app.clock.now()))
+
+    def _saved(self, write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The record `write` makes, saved (under the caller's lock); a refusal is a ControlError."""
+        try:
+            record = write()
+        except errors.QboError as exc:
+            raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
+        self._commit()
+        return copy.deepcopy(record)
 
     def seed_records(self, realm_id: str, customers: list[dict[str, Any]] | None = None,
                      invoices: list[dict[str, Any]] | None = None,
