@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.forms import inlineformset_factory
 
 from fieldbook.catalogue.lines import LINE_FIELDS, BaseLineForm, BaseLineFormSet
@@ -13,6 +14,15 @@ from fieldbook.core.models import Organisation
 from fieldbook.jobs.forms import SetFlagsForm, customer_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _check_order(form: forms.BaseForm, cleaned: dict[str, Any], start_field: str, end_field: str,
+                 message: str) -> dict[str, Any]:
+    """`cleaned`, with `message` put on the end field when that date is before the start."""
+    start, end = cleaned.get(start_field), cleaned.get(end_field)
+    if start and end and end < start:
+        form.add_error(end_field, message)
+    return cleaned
 
 
 class ServiceContractForm(forms.ModelForm[ServiceContract]):
@@ -43,22 +53,18 @@ class ServiceContractForm(forms.ModelForm[ServiceContract]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "The contract cannot end before it starts.")
-        return cleaned
+        return _check_order(self, cleaned, "start_date", "end_date", "The contract cannot end before it starts.")
 
 
-class ContractLineForm(BaseLineForm):
-    class Meta:
-        model = ContractLine
-        fields = LINE_FIELDS
+def _line_formset(parent: type[models.Model], model: type[models.Model], extra: int) -> type[BaseLineFormSet]:
+    """The lines of a contract or of a service invoice: at least one, each one deletable."""
+    return cast("type[BaseLineFormSet]", inlineformset_factory(
+        parent, model, form=BaseLineForm, formset=BaseLineFormSet, fields=LINE_FIELDS, extra=extra,
+        can_delete=True, min_num=1, validate_min=True,
+    ))  # fmt: skip
 
 
-ContractLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
-    ServiceContract, ContractLine, form=ContractLineForm, formset=BaseLineFormSet, fields=LINE_FIELDS, extra=2,
-    can_delete=True, min_num=1, validate_min=True,
-))  # fmt: skip
+ContractLineFormSet = _line_formset(ServiceContract, ContractLine, extra=2)
 
 
 class ServiceInvoiceForm(forms.ModelForm[ServiceInvoice]):
@@ -76,22 +82,10 @@ class ServiceInvoiceForm(forms.ModelForm[ServiceInvoice]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "The period cannot end before it starts.")
-        return cleaned
+        return _check_order(self, cleaned, "period_start", "period_end", "The period cannot end before it starts.")
 
 
-class ServiceInvoiceLineForm(BaseLineForm):
-    class Meta:
-        model = ServiceInvoiceLine
-        fields = LINE_FIELDS
-
-
-ServiceInvoiceLineFormSet = cast("type[BaseLineFormSet]", inlineformset_factory(
-    ServiceInvoice, ServiceInvoiceLine, form=ServiceInvoiceLineForm, formset=BaseLineFormSet, fields=LINE_FIELDS,
-    extra=1, can_delete=True, min_num=1, validate_min=True,
-))  # fmt: skip
+ServiceInvoiceLineFormSet = _line_formset(ServiceInvoice, ServiceInvoiceLine, extra=1)
 
 
 class PeriodForm(forms.Form):

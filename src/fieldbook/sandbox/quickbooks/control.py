@@ -6,10 +6,12 @@ Used directly by in-process tests and through `/control/quickbooks/<action>` whe
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from fieldbook.sandbox.common.control import LedgerControl
 from fieldbook.sandbox.quickbooks import books, errors, names, oauth, tokens, transactions
 from fieldbook.sandbox.quickbooks.api import QuickBooksApp
 from fieldbook.sandbox.quickbooks.model import NAME_ENTITIES, Company, ControlError
@@ -38,14 +40,12 @@ class _BulkView(Company):
         return [] if entity in (*NAME_ENTITIES, "Invoice") else super().live(entity)
 
 
-class QuickBooksControl:
-    def __init__(self, app: QuickBooksApp) -> None:
-        self.app = app
-        app.books_pages = lambda req, sub: books.handle(self, req, sub)
+class QuickBooksControl(LedgerControl[QuickBooksApp]):
+    token_store = tokens.STORE
 
-    @property
-    def _tree(self) -> dict[str, Any]:
-        return self.app.tree
+    def __init__(self, app: QuickBooksApp) -> None:
+        super().__init__(app)
+        app.books_pages = lambda req, sub: books.handle(self, req, sub)
 
     def _company(self, realm_id: str) -> Company:
         company = self.app.company(str(realm_id))
@@ -53,16 +53,9 @@ class QuickBooksControl:
             raise KeyError(f"no QuickBooks company {realm_id}")
         return company
 
-    def _commit(self) -> None:
-        self.app.store.save()
-
     @property
     def default_realm(self) -> str:
-        with self.app.store.lock:
-            if not self._tree.get("default_realm"):
-                self._tree["default_realm"] = self.seed_company(name=DEFAULT_COMPANY_NAME)
-                self._commit()  # with the key: another process must not seed a second default
-            return str(self._tree["default_realm"])
+        return self._default("default_realm", lambda: self.seed_company(name=DEFAULT_COMPANY_NAME))
 
     def companies(self) -> list[dict[str, str]]:
         with self.app.store.lock:
@@ -84,11 +77,6 @@ class QuickBooksControl:
             self._commit()
             return realm_id
 
-    def register_app(self, client_id: str, client_secret: str) -> None:
-        with self.app.store.lock:
-            tokens.register_app(self._tree, client_id, client_secret)
-            self._commit()
-
     def issue_tokens(self, realm_id: str | None = None, client_id: str = CLIENT_ID) -> dict[str, Any]:
         with self.app.store.lock:
             realm = str(realm_id or self.default_realm)
@@ -96,8 +84,7 @@ class QuickBooksControl:
             tokens.check_client(self._tree, client_id)
             issued = tokens.issue(self._tree, client_id, realm, self.app.clock.now())
             self._commit()
-            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
-        return {**issued, "realm_id": realm, "client_id": client_id, "client_secret": secret}
+            return self._issued(issued, client_id, realm_id=realm)
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, realm_id: str | None = None,
                         scope: str = tokens.ACCOUNTING_SCOPE, company: str | None = None) -> str:
@@ -178,12 +165,7 @@ class QuickBooksControl:
         body.update(_contact_fields(email, phone, company_name))
         with self.app.store.lock:
             company = self._company(str(realm_id))
-            try:
-                customer = names.create(company, "Customer", body, self.app.clock.now())
-            except errors.QboError as exc:
-                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
-            self._commit()
-            return copy.deepcopy(customer)
+            return self._saved(lambda: names.create(company, "Customer", body, self.app.clock.now()))
 
     def change_customer(self, realm_id: str, customer_id: str, display_name: str | None = None,
                         email: str | None = None, phone: str | None = None, company_name: str | None = None,
@@ -201,12 +183,16 @@ class QuickBooksControl:
             body.update(_contact_fields(email, phone, company_name))
             if active is not None:
                 body["Active"] = bool(active)
-            try:
-                customer = names.update(company, "Customer", body, self.app.clock.now())
-            except errors.QboError as exc:
-                raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
-            self._commit()
-            return copy.deepcopy(customer)
+            return self._saved(lambda: names.update(company, "Customer", body, self.app.clock.now()))
+
+    def _saved(self, write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The record `write` makes, saved (under the caller's lock); a refusal is a ControlError."""
+        try:
+            record = write()
+        except errors.QboError as exc:
+            raise ControlError(exc.errors[0].detail or exc.errors[0].message) from exc
+        self._commit()
+        return copy.deepcopy(record)
 
     def seed_records(self, realm_id: str, customers: list[dict[str, Any]] | None = None,
                      invoices: list[dict[str, Any]] | None = None,

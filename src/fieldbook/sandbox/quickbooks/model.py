@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fieldbook.sandbox.common.control import ControlError as ControlError  # the books pages catch it here
 from fieldbook.sandbox.quickbooks.timefmt import meta_time
 
 # Entity name (as in JSON and queries; case-sensitive, ref §5) -> URL segment (lower case, ref §1).
@@ -22,10 +23,6 @@ ENTITIES = {
 }
 BY_SEGMENT = {segment: name for name, segment in ENTITIES.items()}
 NAME_ENTITIES = ("Customer", "Vendor", "Employee")
-
-
-class ControlError(ValueError):
-    """A control call that the books refuse (e.g. paying more than the balance)."""
 
 
 class Company:

@@ -10,36 +10,23 @@ goes through html.escape.
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
+from fieldbook.sandbox.common import html
+from fieldbook.sandbox.common.html import e as _e
+from fieldbook.sandbox.common.html import money as _money
 from fieldbook.sandbox.quickbooks import invoices as invoice_rules
 from fieldbook.sandbox.quickbooks.model import Company
 
 PREFIX = "/quickbooks"
-STYLE = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222;overflow-wrap:anywhere}"
-         "table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
-         "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}td.n{text-align:right}"
-         ".muted{color:#888}:target{background:#fff6c8}form.inline{display:inline-block;margin:0 .75rem .5rem 0}"
-         "fieldset{margin:0 0 1rem;max-width:40rem}label{display:block;margin:.25rem 0}"
-         ".notice{background:#e7f6e7;padding:.5rem}.error{background:#fde8e8;padding:.5rem}")
-
-
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
-def _money(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except ArithmeticError:
-        return _e(value)
+# The books forms need more than the read-only pages' style.
+STYLE = html.STYLE + ("form.inline{display:inline-block;margin:0 .75rem .5rem 0}"
+                      "fieldset{margin:0 0 1rem;max-width:40rem}label{display:block;margin:.25rem 0}"
+                      ".notice{background:#e7f6e7;padding:.5rem}.error{background:#fde8e8;padding:.5rem}")
 
 
 def _doc(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+    return html.doc(title, body, STYLE)
 
 
 def books_url(realm_id: str) -> str:
@@ -47,9 +34,8 @@ def books_url(realm_id: str) -> str:
 
 
 def companies_page(companies: list[tuple[str, str]]) -> str:
-    rows = "".join(f'<li><a href="{_e(books_url(realm))}">{_e(name)}</a> '
-                   f'<span class="muted">realm {_e(realm)}</span></li>' for realm, name in companies)
-    return _doc("QuickBooks sandbox companies", f"<h1>QuickBooks Online sandbox</h1><ul>{rows}</ul>")
+    return html.index_page("QuickBooks sandbox companies", "QuickBooks Online sandbox", companies, books_url,
+                           "realm", STYLE)
 
 
 def _messages(notice: str = "", error: str = "") -> str:

@@ -30,27 +30,28 @@ PERSON_LIMITS = {"name": 50, "job_title": 50, "telephone": 50, "mobile": 50, "fa
 PERSON_KEYS = frozenset({*PERSON_LIMITS, "is_main_contact", "contact_person_type_ids"})
 
 
-def _address(value: Any, source: str, current: dict[str, Any] | None) -> dict[str, Any]:
+def _object(value: Any, source: str, current: dict[str, Any] | None, keys: frozenset[str],
+            limits: dict[str, int]) -> dict[str, Any]:
+    """`current` changed by the object `value`: only `keys` allowed, texts within `limits`."""
     if not isinstance(value, dict):
         raise errors.invalid(source, f"{source} must be an object")
-    check_keys(value, ADDRESS_KEYS, source)
+    check_keys(value, keys, source)
     out = dict(current or {})
-    for key, limit in ADDRESS_LIMITS.items():
+    for key, limit in limits.items():
         if key in value:
             out[key] = text(value, key, f"{source}.{key}", limit)
+    return out
+
+
+def _address(value: Any, source: str, current: dict[str, Any] | None) -> dict[str, Any]:
+    out = _object(value, source, current, ADDRESS_KEYS, ADDRESS_LIMITS)
     if "country_id" in value:
         out["country_id"] = text(value, "country_id", f"{source}.country_id", 2)
     return out
 
 
 def _person(value: Any, source: str, current: dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise errors.invalid(source, f"{source} must be an object")
-    check_keys(value, PERSON_KEYS, source)
-    out = dict(current or {})
-    for key, limit in PERSON_LIMITS.items():
-        if key in value:
-            out[key] = text(value, key, f"{source}.{key}", limit)
+    out = _object(value, source, current, PERSON_KEYS, PERSON_LIMITS)
     email = out.get("email")
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         raise errors.invalid(f"{source}.email", "email is not a valid email address")

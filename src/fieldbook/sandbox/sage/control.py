@@ -10,6 +10,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from fieldbook.sandbox.common.control import ControlError, LedgerControl
 from fieldbook.sandbox.sage import errors, invoices, oauth, payments, tokens
 from fieldbook.sandbox.sage.api import SageApp
 from fieldbook.sandbox.sage.model import Business, new_id
@@ -26,24 +27,12 @@ HTTP_ACTIONS = frozenset({
 })
 
 
-class ControlError(ValueError):
-    """A control call the books refuse (e.g. paying more than is outstanding)."""
-
-
 def _refused(exc: errors.SageError) -> ControlError:
     return ControlError("; ".join(f"{p.source}: {p.message}" if p.source else p.message for p in exc.problems))
 
 
-class SageControl:
-    def __init__(self, app: SageApp) -> None:
-        self.app = app
-
-    @property
-    def _tree(self) -> dict[str, Any]:
-        return self.app.tree
-
-    def _commit(self) -> None:
-        self.app.store.save()
+class SageControl(LedgerControl[SageApp]):
+    token_store = tokens.STORE
 
     def _business(self, business_id: str | None) -> Business:
         business = self.app.business(str(business_id or self.default_business))
@@ -53,11 +42,7 @@ class SageControl:
 
     @property
     def default_business(self) -> str:
-        with self.app.store.lock:
-            if not self._tree.get("default_business"):
-                self._tree["default_business"] = self.seed_business(name=DEFAULT_BUSINESS_NAME)
-                self._commit()  # with the key: another process must not seed a second default
-            return str(self._tree["default_business"])
+        return self._default("default_business", lambda: self.seed_business(name=DEFAULT_BUSINESS_NAME))
 
     @property
     def default_realm(self) -> str:
@@ -76,11 +61,6 @@ class SageControl:
         with self.app.store.lock:
             return [{"business_id": key, "name": name} for key, name in self.app.companies()]
 
-    def register_app(self, client_id: str, client_secret: str) -> None:
-        with self.app.store.lock:
-            tokens.register_app(self._tree, client_id, client_secret)
-            self._commit()
-
     def issue_tokens(self, business_id: str | None = None, client_id: str = CLIENT_ID,
                      scope: str = "full_access", realm_id: str | None = None) -> dict[str, Any]:
         with self.app.store.lock:
@@ -88,8 +68,7 @@ class SageControl:
             self._check_client(client_id)
             issued = tokens.issue(self._tree, client_id, business.id, self.app.clock.now(), scope)
             self._commit()
-            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
-        return {**issued, "business_id": business.id, "client_id": client_id, "client_secret": secret}
+            return self._issued(issued, client_id, business_id=business.id)
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, business_id: str | None = None,
                         realm_id: str | None = None, scope: str = "full_access") -> str:

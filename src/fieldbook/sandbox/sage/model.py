@@ -40,18 +40,11 @@ def iso(value: datetime | None) -> str | None:
 
 def money(value: Any, source: str) -> Decimal:
     """A JSON number (Decimal from the parser) or numeric string, rounded to the penny."""
-    if isinstance(value, bool) or value is None:
-        raise errors.invalid(source, f"{source} must be a number")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise errors.invalid(source, f"{source} must be a number") from None
-    if not amount.is_finite():
-        raise errors.invalid(source, f"{source} must be a number")
-    return amount.quantize(CENT, ROUND_HALF_UP)
+    return number(value, source).quantize(CENT, ROUND_HALF_UP)
 
 
 def number(value: Any, source: str) -> Decimal:
+    """A JSON number (Decimal from the parser) or numeric string, as given."""
     if isinstance(value, bool) or value is None:
         raise errors.invalid(source, f"{source} must be a number")
     try:

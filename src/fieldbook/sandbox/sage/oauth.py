@@ -11,12 +11,11 @@ the control call approve_consent (`fieldbook connect sage --local-sandbox`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 from datetime import datetime
 from typing import Any
 
+from fieldbook.sandbox.common import consent
 from fieldbook.sandbox.common.http import Request, Response, with_query
 from fieldbook.sandbox.sage import tokens
 
@@ -30,73 +29,39 @@ def approval_url(tree: dict[str, Any], client_id: str, redirect_uri: str, state:
     return with_query(redirect_uri, {"code": code, "state": state})
 
 
-def _consent_error(message: str) -> Response:
-    return Response.html("<!doctype html><title>Authorisation error</title><h1>Authorisation error</h1>"
-                         f"<p>{html.escape(message)}</p>", status=400)
+TITLE = "Authorisation error"
 
 
 def authorize(req: Request, tree: dict[str, Any], businesses: list[tuple[str, str]], now: datetime) -> Response:
-    params = req.form() if req.method == "POST" else {k: v[0] for k, v in req.args.items()}
-    client_id = params.get("client_id", "")
-    redirect_uri = params.get("redirect_uri", "")
-    state = params.get("state", "")
-    scope = params.get("scope", "full_access")
-    try:
-        tokens.check_client(tree, client_id)
-    except tokens.OAuthError:
-        return _consent_error(f"Unknown client_id {client_id!r}.")
-    if not redirect_uri:
-        return _consent_error("redirect_uri is required.")
-    if req.method == "GET" and params.get("response_type", "code") != "code":
-        return _consent_error("response_type must be code.")
-    if scope not in tokens.SCOPES:
-        return _consent_error(f"scope must be one of {', '.join(tokens.SCOPES)}.")
+    ask = consent.ConsentRequest.read(req, "full_access")
+    refused = ask.refusal(req, tree, tokens, TITLE)
+    if refused is not None:
+        return refused
+    if ask.scope not in tokens.SCOPES:
+        return consent.error_page(f"scope must be one of {', '.join(tokens.SCOPES)}.", TITLE)
     ids = [key for key, _ in businesses]
-    chosen = params.get("business_id") or (ids[0] if ids else "")
-    if req.method == "POST" and params.get("decision") == "deny":
-        return Response.redirect(with_query(redirect_uri, {"error": "access_denied", "state": state}))
-    if (req.method == "POST" and params.get("decision") == "allow") or params.get("fieldbook_approve") == "1":
+    chosen = ask.params.get("business_id") or (ids[0] if ids else "")
+    denied = ask.denied(req)
+    if denied is not None:
+        return denied
+    if ask.approved(req, "allow"):
         if chosen not in ids:
-            return _consent_error(f"Unknown business {chosen!r}.")
-        return Response.redirect(approval_url(tree, client_id, redirect_uri, state, chosen, scope, now))
-    return Response.html(_consent_page(client_id, redirect_uri, state, scope, businesses))
-
-
-def _consent_page(client_id: str, redirect_uri: str, state: str, scope: str,
-                  businesses: list[tuple[str, str]]) -> str:
-    e = html.escape
-    options = "\n".join(
-        f'<label><input type="radio" name="business_id" value="{e(key)}"{" checked" if i == 0 else ""}> '
-        f"{e(name)} <small>({e(key)})</small></label><br>" for i, (key, name) in enumerate(businesses))
-    hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in
-                     (("client_id", client_id), ("redirect_uri", redirect_uri), ("state", state), ("scope", scope)))
-    access = "read and change" if scope == "full_access" else "read"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in to Sage Accounting (sandbox)</title></head>
-<body><h1>Allow access to Sage Accounting</h1>
-<p>The app <strong>{e(client_id)}</strong> wants to {access} your business's accounting data.</p>
-<form method="post" action="{e(PREFIX)}/oauth2/auth/central">
-{hidden}
-<fieldset><legend>Choose a business</legend>
-{options}
-</fieldset>
-<button type="submit" name="decision" value="allow" id="allow">Allow</button>
-<button type="submit" name="decision" value="deny" id="deny">Cancel</button>
-</form></body></html>"""
+            return consent.error_page(f"Unknown business {chosen!r}.", TITLE)
+        return Response.redirect(approval_url(tree, ask.client_id, ask.redirect_uri, ask.state, chosen, ask.scope,
+                                              now))
+    access = "read and change" if ask.scope == "full_access" else "read"
+    return Response.html(consent.page(
+        "Sign in to Sage Accounting (sandbox)", "Allow access to Sage Accounting",
+        f"<p>The app <strong>{html.escape(ask.client_id)}</strong> wants to {access} your business's accounting "
+        "data.</p>", f"{PREFIX}/oauth2/auth/central",
+        (("client_id", ask.client_id), ("redirect_uri", ask.redirect_uri), ("state", ask.state),
+         ("scope", ask.scope)), "Choose a business", consent.choices("radio", "business_id", businesses),
+        ("allow", "Allow")))
 
 
 def _credentials(req: Request, form: dict[str, str]) -> tuple[str, str] | None:
-    if form.get("client_id"):
-        return form.get("client_id", ""), form.get("client_secret", "")
-    header = req.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, _, secret = decoded.partition(":")
-    return client_id, secret
+    # Sage's sample sends the client credentials in the form body; HTTP Basic is accepted too.
+    return consent.form_credentials(form) or consent.basic_credentials(req)
 
 
 def _oauth_error(exc: tokens.OAuthError) -> Response:
@@ -106,24 +71,17 @@ def _oauth_error(exc: tokens.OAuthError) -> Response:
     return Response.json(body, status=exc.status)
 
 
+def _invalid_grant(grant_type: str) -> tokens.OAuthError:
+    return tokens.OAuthError("invalid_grant")  # ref §2: a bad grant type is invalid_grant too
+
+
 def token(req: Request, tree: dict[str, Any], now: datetime) -> Response:
     form = req.form()
     try:
-        credentials = _credentials(req, form)
-        if credentials is None:
-            raise tokens.OAuthError("invalid_client", "Client authentication required", status=401)
-        tokens.check_client(tree, *credentials)
-        grant_type = form.get("grant_type", "")
-        if grant_type == "authorization_code":
-            body = tokens.exchange_code(tree, credentials[0], form.get("code", ""), form.get("redirect_uri", ""), now)
-        elif grant_type == "refresh_token":
-            body = tokens.refresh(tree, credentials[0], form.get("refresh_token", ""), now)
-        else:
-            # ref §2: a bad grant type is invalid_grant too.
-            raise tokens.OAuthError("invalid_grant")
+        body = consent.grant(tokens, tree, form, _credentials(req, form), now, unsupported=_invalid_grant)
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    return Response.json(body, headers=[("Cache-Control", "no-store")])
+    return consent.no_store(body)
 
 
 def refresh_token_row(req: Request, tree: dict[str, Any]) -> dict[str, Any] | None:
@@ -135,14 +93,7 @@ def refresh_token_row(req: Request, tree: dict[str, Any]) -> dict[str, Any] | No
 def revoke(req: Request, tree: dict[str, Any]) -> Response:
     form = req.form()
     try:
-        credentials = _credentials(req, form)
-        if credentials is None:
-            raise tokens.OAuthError("invalid_client", "Client authentication required", status=401)
-        tokens.check_client(tree, *credentials)
+        consent.revoke(tokens, tree, _credentials(req, form), form.get("token"))
     except tokens.OAuthError as exc:
         return _oauth_error(exc)
-    value = form.get("token")
-    if not value:
-        return _oauth_error(tokens.OAuthError("invalid_request", "token is required"))
-    tokens.revoke_token(tree, credentials[0], value)
-    return Response(200, b"", [("Content-Type", "application/json")])
+    return consent.revoked()

@@ -8,10 +8,12 @@ and goes through html.escape.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fieldbook.sandbox.common.html import doc as _doc
+from fieldbook.sandbox.common.html import e as _e
+from fieldbook.sandbox.common.html import index_page
+from fieldbook.sandbox.common.html import money as _money
 from fieldbook.sandbox.common.http import Response
 from fieldbook.sandbox.sage import contacts, invoices
 from fieldbook.sandbox.sage.model import Business
@@ -20,38 +22,14 @@ if TYPE_CHECKING:
     from fieldbook.sandbox.sage.api import SageApp
 
 PREFIX = "/sage"
-STYLE = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222;overflow-wrap:anywhere}"
-         "table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
-         "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}td.n{text-align:right}"
-         ".muted{color:#888}:target{background:#fff6c8}")
-
-
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
-def _money(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except ArithmeticError:
-        return _e(value)
-
-
-def _doc(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
-
-
 def books_url(business_id: str) -> str:
     return f"{PREFIX}/books/{business_id}"
 
 
 def handle(app: SageApp, sub: str) -> Response:
     if sub in ("/", ""):
-        rows = "".join(f'<li><a href="{_e(books_url(key))}">{_e(name)}</a> '
-                       f'<span class="muted">business {_e(key)}</span></li>' for key, name in app.companies())
-        return Response.html(_doc("Sage sandbox businesses", f"<h1>Sage Accounting sandbox</h1><ul>{rows}</ul>"))
+        return Response.html(index_page("Sage sandbox businesses", "Sage Accounting sandbox", app.companies(),
+                                        books_url, "business"))
     parts = [p for p in sub.split("/") if p]
     business = app.business(parts[1]) if len(parts) == 2 else None
     if business is None:

@@ -11,6 +11,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from fieldbook.sandbox.common.control import ControlError as ControlError  # re-exported for callers
+from fieldbook.sandbox.common.control import LedgerControl
 from fieldbook.sandbox.xero import contacts, invoices, oauth, payments, tokens
 from fieldbook.sandbox.xero.api import XeroApp
 from fieldbook.sandbox.xero.errors import Invalid
@@ -28,20 +30,8 @@ HTTP_ACTIONS = frozenset({
 })
 
 
-class ControlError(ValueError):
-    """A control call the books refuse (e.g. voiding a paid invoice)."""
-
-
-class XeroControl:
-    def __init__(self, app: XeroApp) -> None:
-        self.app = app
-
-    @property
-    def _tree(self) -> dict[str, Any]:
-        return self.app.tree
-
-    def _commit(self) -> None:
-        self.app.store.save()
+class XeroControl(LedgerControl[XeroApp]):
+    token_store = tokens.STORE
 
     def _org(self, tenant_id: str | None) -> dict[str, Any]:
         org = self.app.org(str(tenant_id or self.default_tenant()))
@@ -50,11 +40,7 @@ class XeroControl:
         return org
 
     def default_tenant(self) -> str:
-        with self.app.store.lock:
-            if not self._tree.get("default_tenant"):
-                self._tree["default_tenant"] = self.seed_organisation(DEFAULT_ORG_NAME)
-                self._commit()  # with the key: another process must not seed a second default
-            return str(self._tree["default_tenant"])
+        return self._default("default_tenant", lambda: self.seed_organisation(DEFAULT_ORG_NAME))
 
     def seed_organisation(self, name: str = DEFAULT_ORG_NAME) -> str:
         with self.app.store.lock:
@@ -68,9 +54,7 @@ class XeroControl:
             return [{"tenant_id": tid, "name": name} for tid, name in self.app.companies()]
 
     def register_app(self, client_id: str, client_secret: str, granular_only: bool = True) -> None:
-        with self.app.store.lock:
-            tokens.register_app(self._tree, client_id, client_secret, granular_only)
-            self._commit()
+        self._changed(lambda: tokens.register_app(self._tree, client_id, client_secret, granular_only))
 
     def issue_tokens(self, tenant_id: str | None = None, client_id: str = CLIENT_ID,
                      scope: str = tokens.CLASSIC_DEFAULT) -> dict[str, Any]:
@@ -82,8 +66,7 @@ class XeroControl:
             issued = tokens.issue(self._tree, client_id, [(org["tenant_id"], org["name"])], scope,
                                   self.app.clock.now())
             self._commit()
-            secret = tokens.state(self._tree)["apps"][client_id]["secret"]
-        return {**issued, "tenant_id": org["tenant_id"], "client_id": client_id, "client_secret": secret}
+            return self._issued(issued, client_id, tenant_id=org["tenant_id"])
 
     def approve_consent(self, client_id: str, redirect_uri: str, state: str, tenant_id: str | None = None,
                         realm_id: str | None = None, scope: str = tokens.CLASSIC_DEFAULT) -> str:

@@ -8,39 +8,18 @@ from the store is user data and goes through html.escape.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from html import escape
 from typing import TYPE_CHECKING, Any
 
+from fieldbook.sandbox.common.html import doc as _doc
+from fieldbook.sandbox.common.html import e as _e
+from fieldbook.sandbox.common.html import index_page
+from fieldbook.sandbox.common.html import money as _money
 from fieldbook.sandbox.common.http import Request, Response
 
 if TYPE_CHECKING:
     from fieldbook.sandbox.xero.api import XeroApp
 
 PREFIX = "/xero"
-STYLE = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222;overflow-wrap:anywhere}"
-         "table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
-         "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}td.n{text-align:right}"
-         ".muted{color:#888}:target{background:#fff6c8}")
-
-
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
-def _money(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except ArithmeticError:
-        return _e(value)
-
-
-def _doc(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
-
-
 def books_url(tenant_id: str) -> str:
     return f"{PREFIX}/books/{tenant_id}"
 
@@ -49,9 +28,8 @@ def handle(app: XeroApp, req: Request, sub: str) -> Response:
     if req.method != "GET":
         return Response.html(_doc("Read-only", "<p>The Xero books page is read-only.</p>"), 405)
     if sub in ("/", ""):
-        rows = "".join(f'<li><a href="{_e(books_url(tid))}">{_e(name)}</a> <span class="muted">tenant '
-                       f"{_e(tid)}</span></li>" for tid, name in app.companies())
-        return Response.html(_doc("Xero sandbox organisations", f"<h1>Xero sandbox</h1><ul>{rows}</ul>"))
+        return Response.html(index_page("Xero sandbox organisations", "Xero sandbox", app.companies(), books_url,
+                                        "tenant"))
     tenant = sub[len("/books/"):].strip("/")
     org = app.org(tenant)
     if org is None:

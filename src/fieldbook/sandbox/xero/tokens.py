@@ -14,6 +14,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from fieldbook.sandbox.common.tokens import OAuthError as OAuthError  # re-exported: oauth.py catches it
+from fieldbook.sandbox.common.tokens import TokenStore
+
 ACCESS_TTL = timedelta(minutes=30)
 REFRESH_IDLE = timedelta(days=60)
 ROTATION_GRACE = timedelta(minutes=30)
@@ -40,33 +43,19 @@ GRANULAR_DEFAULT = ("openid profile email offline_access accounting.contacts acc
                     "accounting.payments accounting.settings")
 
 
-class OAuthError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-
-
-def state(tree: dict[str, Any]) -> dict[str, Any]:
-    oauth: dict[str, Any] = tree.setdefault("oauth", {})
-    for key in ("apps", "codes", "access", "refresh", "grants", "connections"):
-        oauth.setdefault(key, {})
-    # The sandbox's own app predates 2 March 2026: it may ask for classic or granular scopes.
-    oauth["apps"].setdefault(DEFAULT_CLIENT_ID, {"secret": DEFAULT_CLIENT_SECRET, "granular_only": False})
-    return oauth
+# The sandbox's own app predates 2 March 2026: it may ask for classic or granular scopes.
+STORE = TokenStore("xero", ACCESS_TTL, REFRESH_IDLE, CODE_TTL, DEFAULT_CLIENT_ID,
+                   {"secret": DEFAULT_CLIENT_SECRET, "granular_only": False}, rotation_grace=ROTATION_GRACE,
+                   bad_client_status=400, grant_tables=("connections",), invalid_refresh="invalid_grant")
+state = STORE.state
+check_client = STORE.check_client
+revoke_token = STORE.revoke_token
+revoke_grant = STORE.revoke_grant
 
 
 def register_app(tree: dict[str, Any], client_id: str, client_secret: str, granular_only: bool = True) -> None:
     """A new app: created after 2 March 2026, so granular scopes only unless said otherwise."""
     state(tree)["apps"][client_id] = {"secret": client_secret, "granular_only": bool(granular_only)}
-
-
-def check_client(tree: dict[str, Any], client_id: str, client_secret: str | None = None) -> dict[str, Any]:
-    app: dict[str, Any] | None = state(tree)["apps"].get(client_id)
-    if app is None or (client_secret is not None and not secrets.compare_digest(app["secret"], client_secret)):
-        raise OAuthError("invalid_client", "Invalid client credentials", status=400)
-    return app
 
 
 def check_scope(tree: dict[str, Any], client_id: str, scope: str) -> list[str]:
@@ -85,25 +74,16 @@ def check_scope(tree: dict[str, Any], client_id: str, scope: str) -> list[str]:
     return wanted
 
 
-def _prune(oauth: dict[str, Any], now: datetime) -> None:
-    for kind in ("access", "refresh", "codes"):
-        table = oauth[kind]
-        for token in [t for t, row in table.items() if row["expires_at"] <= now]:
-            del table[token]
-
-
 def _pair(oauth: dict[str, Any], grant_id: str, now: datetime) -> dict[str, Any]:
     grant = oauth["grants"][grant_id]
-    access = f"xero-at-{secrets.token_urlsafe(24)}"
-    base = {"grant": grant_id, "client_id": grant["client_id"]}
-    oauth["access"][access] = {**base, "expires_at": now + ACCESS_TTL}
+    scopes = grant["scope"].split()
+    access, refresh = STORE.mint(oauth, {"grant": grant_id, "client_id": grant["client_id"]}, now,
+                                 with_refresh="offline_access" in scopes)
     out: dict[str, Any] = {"access_token": access, "expires_in": int(ACCESS_TTL.total_seconds()),
                            "token_type": "Bearer", "scope": grant["scope"]}
-    if "openid" in grant["scope"].split():
+    if "openid" in scopes:
         out["id_token"] = f"xero-id-{secrets.token_urlsafe(16)}"
-    if "offline_access" in grant["scope"].split():
-        refresh = f"xero-rt-{secrets.token_urlsafe(24)}"
-        oauth["refresh"][refresh] = {**base, "expires_at": now + REFRESH_IDLE}
+    if refresh:
         out["refresh_token"] = refresh
     return out
 
@@ -125,36 +105,25 @@ def connect(tree: dict[str, Any], client_id: str, tenants: list[tuple[str, str]]
 def issue(tree: dict[str, Any], client_id: str, tenants: list[tuple[str, str]], scope: str,
           now: datetime) -> dict[str, Any]:
     oauth = state(tree)
-    _prune(oauth, now)
+    STORE.prune(oauth, now)
     return _pair(oauth, connect(tree, client_id, tenants, scope, now), now)
 
 
 def refresh(tree: dict[str, Any], client_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
-    oauth = state(tree)
-    row = oauth["refresh"].get(refresh_token)
-    if row is None or row["client_id"] != client_id or row["expires_at"] <= now:
-        raise OAuthError("invalid_grant", "invalid_grant")
-    if row["grant"] not in oauth["grants"]:
-        raise OAuthError("invalid_grant", "invalid_grant")
     # The token used stays good for the grace period only (a retry after a lost response).
-    row["expires_at"] = min(row["expires_at"], now + ROTATION_GRACE)
-    return _pair(oauth, row["grant"], now)
+    return STORE.refresh(tree, client_id, refresh_token, now, _pair)
 
 
 def create_code(tree: dict[str, Any], client_id: str, redirect_uri: str, tenants: list[tuple[str, str]],
                 scope: str, now: datetime) -> str:
-    oauth = state(tree)
-    code = f"xero-code-{secrets.token_urlsafe(18)}"
-    oauth["codes"][code] = {"client_id": client_id, "redirect_uri": redirect_uri,
-                            "tenants": [list(t) for t in tenants], "scope": scope, "expires_at": now + CODE_TTL}
-    return code
+    return STORE.create_code(tree, client_id, redirect_uri, now,
+                             {"tenants": [list(t) for t in tenants], "scope": scope})
 
 
 def exchange_code(tree: dict[str, Any], client_id: str, code: str, redirect_uri: str,
                   now: datetime) -> dict[str, Any]:
-    oauth = state(tree)
-    row = oauth["codes"].pop(code, None)  # one use only
-    if row is None or row["expires_at"] <= now or row["client_id"] != client_id:
+    row = STORE.take_code(tree, client_id, code, now)
+    if row is None:
         raise OAuthError("invalid_grant", "invalid_grant")
     if row["redirect_uri"] != redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
@@ -180,31 +149,14 @@ def connected(tree: dict[str, Any], grant_id: str, tenant_id: str) -> bool:
     return any(row["tenant_id"] == tenant_id for _, row in connections_of(tree, grant_id))
 
 
-def revoke_token(tree: dict[str, Any], client_id: str, token: str) -> None:
-    oauth = state(tree)
-    row = oauth["refresh"].get(token) or oauth["access"].get(token)
-    if row is not None and row["client_id"] == client_id:
-        revoke_grant(tree, row["grant"])
-
-
-def revoke_grant(tree: dict[str, Any], grant_id: str) -> None:
-    oauth = state(tree)
-    oauth["grants"].pop(grant_id, None)
-    for kind in ("access", "refresh", "connections"):
-        for key in [k for k, row in oauth[kind].items() if row["grant"] == grant_id]:
-            del oauth[kind][key]
+def _grants_of_tenant(tree: dict[str, Any], tenant_id: str) -> set[str]:
+    return {row["grant"] for row in state(tree)["connections"].values() if row["tenant_id"] == tenant_id}
 
 
 def revoke_tenant(tree: dict[str, Any], tenant_id: str) -> None:
-    oauth = state(tree)
-    grants = {row["grant"] for row in oauth["connections"].values() if row["tenant_id"] == tenant_id}
-    for grant_id in grants:
-        revoke_grant(tree, grant_id)
+    STORE.revoke_grants(tree, _grants_of_tenant(tree, tenant_id))
 
 
 def expire_access(tree: dict[str, Any], tenant_id: str, now: datetime) -> None:
-    oauth = state(tree)
-    grants = {row["grant"] for row in oauth["connections"].values() if row["tenant_id"] == tenant_id}
-    for row in oauth["access"].values():
-        if row["grant"] in grants and row["expires_at"] > now:
-            row["expires_at"] = now
+    grants = _grants_of_tenant(tree, tenant_id)
+    STORE.expire_access(tree, now, lambda row: row["grant"] in grants)
