@@ -76,7 +76,7 @@ def main() -> int:
         # Connect: the company's rules and the lists are read once and kept (as Fieldbook does).
         connecting = QuickBooksConnector(settings, tokens, client, clock, budget=budget)
         settings = replace(settings, mapping=discover_mapping(connecting))
-        company = connecting.company_info()
+        company = connecting.company_info().with_reference(connecting.reference_data())
         attempts: list[Attempt] = []
         connector = QuickBooksConnector(settings, tokens, client, clock, attempts.append, budget=budget,
                                         company=company)  # fmt: skip
@@ -89,6 +89,9 @@ def main() -> int:
         planned = plan_everything(connector, store, Transfer.INVOICES_UP, invoices, customers=customers)
         compared = time.monotonic() - started
         reads = len(attempts)
+        # A person reads Compare before pressing Start Sync: at least the second QBO's 10-a-second
+        # rule counts in, so the run is timed against latency and concurrency alone.
+        time.sleep(1.0)
         started = time.monotonic()
         run = Engine(store, connector, clock).start(planned)
         wall = time.monotonic() - started

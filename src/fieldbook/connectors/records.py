@@ -7,7 +7,7 @@ mapping.py translates to and from its own shapes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -187,6 +187,11 @@ class CompanyInfo:
     # Each tax code's component rates, kept with the reference lists read at Connect: a run
     # sending our VAT per rate needs their ids and need not read them again (issue 10 §5).
     tax_rates: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
+
+    def with_reference(self, ref: ReferenceData) -> CompanyInfo:
+        """These rules with the tax codes' component rates from the lists read beside them."""
+        rates = {code.ledger_id: code.rates for code in ref.tax_codes if code.rates}
+        return replace(self, tax_rates=rates)
 
 
 @dataclass(frozen=True)

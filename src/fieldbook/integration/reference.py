@@ -4,7 +4,6 @@ Settings never reads them from the ledger on a page load (issue 10 §1)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -30,7 +29,7 @@ def stored(connection: Connection) -> tuple[ReferenceData | None, datetime | Non
 def save(connection: Connection, ref: ReferenceData, company: CompanyInfo | None = None) -> None:
     values = {"data": codec.dump(ref), "read_at": timezone.now()}
     if company is not None:
-        company = replace(company, tax_rates={code.ledger_id: code.rates for code in ref.tax_codes if code.rates})
+        company = company.with_reference(ref)
         values["company"] = codec.dump(company)
     LedgerReference.objects.update_or_create(connection=connection, defaults=values)
 
