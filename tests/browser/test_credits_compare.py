@@ -4,13 +4,11 @@ invoice is flagged and goes only with "Send anyway", and the job page shows the 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from tests.browser import test_seed_workflow as seed
+from tests.browser.steps import connect
 from tests.browser.test_foundation2 import sign_in
 from tests.web.isolation.catalogue import make_customer, make_job, tax_codes
 
@@ -19,18 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 served_sandbox, worker, start_sync_and_watch = seed.served_sandbox, seed.worker, seed.start_sync_and_watch
 
 
-def connect(page: Page, base: str, sandbox_url: str) -> None:
-    page.goto(f"{base}/integration/quickbooks/settings/")
-    page.select_option("#id_environment", "local")
-    page.fill("#id_local_url", sandbox_url)
-    client_id, secret = LOCAL_SANDBOX_APPS["quickbooks"]
-    page.fill("#id_client_id", client_id)
-    page.fill("#id_client_secret", secret)
-    page.click("text=Save settings")
-    page.click("button:has-text('Connect')")
-    expect(page).to_have_url(re.compile("^" + re.escape(sandbox_url) + "/quickbooks/connect/oauth2"))
-    page.click("#approve")
-    expect(page.locator(".messages")).to_contain_text("Connected to")
 
 
 def press_compare(page: Page) -> None:

@@ -5,7 +5,6 @@ the ledger asks us to slow down, the page says so and shows what Fieldbook holds
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -14,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fieldbook.contracts.billing import generate_invoices
-from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from fieldbook.sandbox.server import start_in_thread
+from tests.browser.steps import connect
 from tests.browser.test_foundation2 import sign_in
 from tests.web.isolation.catalogue import make_contract, make_customer, make_job, tax_codes
 
@@ -37,23 +36,6 @@ def timed(page: Page, url: str) -> float:
     return time.monotonic() - started
 
 
-def connect(page: Page, base: str, sandbox_url: str) -> float:
-    """Settings -> Save -> Connect -> Approve on the sandbox's consent page; the time from Approve
-    to the Settings page being shown."""
-    page.goto(f"{base}/integration/quickbooks/settings/")
-    page.select_option("#id_environment", "local")
-    page.fill("#id_local_url", sandbox_url)
-    client_id, secret = LOCAL_SANDBOX_APPS["quickbooks"]
-    page.fill("#id_client_id", client_id)
-    page.fill("#id_client_secret", secret)
-    page.click("text=Save settings")
-    expect(page.locator(".messages")).to_contain_text("Settings saved.")
-    page.click("button:has-text('Connect')")
-    expect(page).to_have_url(re.compile("^" + re.escape(sandbox_url) + "/quickbooks/connect/oauth2"))
-    started = time.monotonic()
-    page.click("#approve")
-    expect(page.locator(".messages")).to_contain_text("Connected to")
-    return time.monotonic() - started
 
 
 def test_settings_and_every_compare_page_ten_times_in_a_row(live_server, new_page, real_limits_sandbox, org_a,

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 
 from fieldbook.contracts import billing
 from fieldbook.integration import service
-from fieldbook.integration.ledgers import LOCAL_SANDBOX_APPS
 from fieldbook.integration.models import Connection, ExternalLink
 from fieldbook.sync.plan import Selection
+from tests.browser.steps import connect
 from tests.browser.test_foundation2 import sign_in
 from tests.browser.test_seed_workflow import served_sandbox, worker  # noqa: F401 (fixtures)
 from tests.web.isolation.catalogue import make_contract, make_customer, make_job, tax_codes
@@ -24,17 +24,6 @@ from tests.web.isolation.catalogue import make_contract, make_customer, make_job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def connect(page: Page, base: str, sandbox_url: str) -> None:
-    page.goto(f"{base}/integration/quickbooks/settings/")
-    page.select_option("#id_environment", "local")
-    page.fill("#id_local_url", sandbox_url)
-    client_id, secret = LOCAL_SANDBOX_APPS["quickbooks"]
-    page.fill("#id_client_id", client_id)
-    page.fill("#id_client_secret", secret)
-    page.click("text=Save settings")
-    page.click("button:has-text('Connect')")
-    page.click("#approve")
-    expect(page.locator(".messages")).to_contain_text("Connected to")
 
 
 def compare(page: Page, base: str, option: str, direction: str = "up") -> None:
